@@ -1,0 +1,9 @@
+//! Pure types and rules of Placement: no I/O, no actix, no diesel.
+
+pub mod inventory;
+pub mod jsonschema;
+pub mod microversion;
+pub mod names;
+pub mod standard;
+
+pub use microversion::Version;

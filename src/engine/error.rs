@@ -1,0 +1,38 @@
+use crate::store::StoreError;
+
+/// What the engine refuses, or why it failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("No such resource class {0}.")]
+    ClassNotFound(String),
+    #[error("Conflicting resource class already exists: {0}")]
+    ClassExists(String),
+    #[error("Cannot delete resource class {0}. Class is in use in inventory.")]
+    ClassInUse(String),
+    #[error("Cannot delete standard resource class {0}.")]
+    StandardClass(String),
+    #[error("No such trait(s): {0}.")]
+    TraitNotFound(String),
+    #[error("The trait {0} is in use by a resource provider.")]
+    TraitInUse(String),
+    #[error("Cannot delete standard trait {0}.")]
+    StandardTrait(String),
+    #[error("Conflicting resource provider {0} already exists.")]
+    ProviderExists(String),
+    #[error("Object action {action} failed because: {reason}")]
+    ProviderAction { action: &'static str, reason: String },
+    #[error("No resource provider with uuid {0} found")]
+    ProviderNotFound(String),
+    #[error("Unable to delete parent resource provider {0}: It has child resource providers.")]
+    ProviderHasChildren(String),
+    #[error("Unable to delete resource provider {0}: Resource provider has allocations.")]
+    ProviderInUse(String),
+    #[error("resource provider generation conflict")]
+    ProviderGenerationConflict(String),
+    #[error("Inventory for classes {classes:?} on resource provider '{provider}' in use.")]
+    InventoryInUse { provider: String, classes: Vec<i32> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,9 @@
+//! HTTP-level integration tests, each run on SQLite and on PostgreSQL.
+//! PostgreSQL tests need PLACEMENT_TEST_POSTGRES_URL (a database the user
+//! may CREATE DATABASE from); without it they are skipped with one line.
+
+mod common;
+mod http_core;
+mod resource_classes;
+mod store;
+mod traits;
