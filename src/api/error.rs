@@ -106,16 +106,22 @@ impl From<EngineError> for ApiError {
                 ApiError::bad_request(e.to_string())
             }
             EngineError::ProviderNotFound(_) => ApiError::not_found(e.to_string()),
-            EngineError::ProviderExists(_) => ApiError::conflict(e.to_string()).with_code(codes::DUPLICATE_NAME),
+            EngineError::ProviderExists(_) => {
+                ApiError::conflict(e.to_string()).with_code(codes::DUPLICATE_NAME)
+            }
             EngineError::ProviderAction { .. } => ApiError::bad_request(e.to_string()),
             EngineError::ProviderHasChildren(_) => {
                 ApiError::conflict(e.to_string()).with_code(codes::PROVIDER_CANNOT_DELETE_PARENT)
             }
-            EngineError::ProviderInUse(_) => ApiError::conflict(e.to_string()).with_code(codes::PROVIDER_INUSE),
+            EngineError::ProviderInUse(_) => {
+                ApiError::conflict(e.to_string()).with_code(codes::PROVIDER_INUSE)
+            }
             EngineError::ProviderGenerationConflict(_) => {
                 ApiError::conflict(e.to_string()).with_code(codes::CONCURRENT_UPDATE)
             }
-            EngineError::InventoryInUse { .. } => ApiError::conflict(e.to_string()).with_code(codes::INVENTORY_INUSE),
+            EngineError::InventoryInUse { .. } => {
+                ApiError::conflict(e.to_string()).with_code(codes::INVENTORY_INUSE)
+            }
             EngineError::Store(_) | EngineError::Internal(_) => {
                 log::error!("internal error: {e}");
                 ApiError::internal(e.to_string())

@@ -4,9 +4,12 @@
 pub mod accept;
 pub mod context;
 pub mod error;
+mod inventories;
 pub mod middleware;
 pub mod policy;
+mod provider_links;
 mod resource_classes;
+mod resource_providers;
 mod root;
 pub mod settings;
 mod traits;
@@ -26,6 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     root::configure(cfg);
     resource_classes::configure(cfg);
     traits::configure(cfg);
+    resource_providers::configure(cfg);
+    inventories::configure(cfg);
+    provider_links::configure(cfg);
     cfg.default_service(web::to(not_found_route));
 }
 

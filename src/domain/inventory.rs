@@ -17,7 +17,14 @@ pub const MAX_INT: i64 = 2_147_483_647;
 impl Inventory {
     /// An inventory with upstream's write defaults for everything but `total`.
     pub fn with_total(total: i64) -> Self {
-        Inventory { total, reserved: 0, min_unit: 1, max_unit: MAX_INT, step_size: 1, allocation_ratio: 1.0 }
+        Inventory {
+            total,
+            reserved: 0,
+            min_unit: 1,
+            max_unit: MAX_INT,
+            step_size: 1,
+            allocation_ratio: 1.0,
+        }
     }
 
     /// `(total − reserved) × allocation_ratio`, as a float (allocations compare against it untruncated).
@@ -57,7 +64,11 @@ mod tests {
 
     #[test]
     fn capacity_uses_ratio() {
-        let inv = Inventory { reserved: 2, allocation_ratio: 1.5, ..Inventory::with_total(10) };
+        let inv = Inventory {
+            reserved: 2,
+            allocation_ratio: 1.5,
+            ..Inventory::with_total(10)
+        };
         assert_eq!(inv.capacity(), 12.0);
         assert!(inv.fits(10, 2));
         assert!(!inv.fits(11, 2));
@@ -65,7 +76,12 @@ mod tests {
 
     #[test]
     fn unit_rules() {
-        let inv = Inventory { min_unit: 2, max_unit: 8, step_size: 2, ..Inventory::with_total(100) };
+        let inv = Inventory {
+            min_unit: 2,
+            max_unit: 8,
+            step_size: 2,
+            ..Inventory::with_total(100)
+        };
         assert!(!inv.fits(0, 1));
         assert!(!inv.fits(0, 3));
         assert!(!inv.fits(0, 10));
@@ -74,10 +90,16 @@ mod tests {
 
     #[test]
     fn reserved_rules_by_version() {
-        let full = Inventory { reserved: 10, ..Inventory::with_total(10) };
+        let full = Inventory {
+            reserved: 10,
+            ..Inventory::with_total(10)
+        };
         assert!(full.capacity_error(false).is_some());
         assert!(full.capacity_error(true).is_none());
-        let over = Inventory { reserved: 11, ..Inventory::with_total(10) };
+        let over = Inventory {
+            reserved: 11,
+            ..Inventory::with_total(10)
+        };
         assert!(over.capacity_error(true).is_some());
     }
 }

@@ -8,7 +8,7 @@
 use regex::Regex;
 use serde_json::{Number, Value as V};
 use std::cmp::Ordering::{self, Equal, Greater, Less};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -102,9 +102,8 @@ impl<'a> Error<'a> {
         let schema = pformat(self.schema).replace('\n', "\n    ");
         let inst = pformat(self.instance).replace('\n', "\n    ");
         let msg = &self.message;
-        format!(
-            "{msg}\n\nFailed validating {keyword} in {spath}:\n    {schema}\n\nOn {ipath}:\n    {inst}"
-        )
+        let head = format!("{msg}\n\nFailed validating {keyword} in {spath}:\n    {schema}");
+        format!("{head}\n\nOn {ipath}:\n    {inst}")
     }
 
     /// `_matches_type`: does the failing subschema's own `type` accept the instance?
@@ -253,11 +252,10 @@ impl Checker {
             "format" if v.as_str() == Some("uuid") && !self.uuid_ok(i) => {
                 out.push(says("is not a 'uuid'"));
             }
-            "uniqueItems" if *v == V::Bool(true) => {
-                let a = i.as_array().map_or(&[][..], Vec::as_slice);
-                if (1..a.len()).any(|j| (0..j).any(|n| equal(&a[n], &a[j]))) {
-                    out.push(says("has non-unique elements"));
-                }
+            "uniqueItems"
+                if *v == V::Bool(true) && i.as_array().is_some_and(|a| has_duplicates(a)) =>
+            {
+                out.push(says("has non-unique elements"));
             }
             "required" if i.is_object() => {
                 let names = v.as_array().into_iter().flatten().filter_map(V::as_str);
@@ -383,6 +381,16 @@ fn is_type(v: &V, t: &str) -> bool {
         },
         _ => false,
     }
+}
+
+/// `uniqueItems` failure. Strings (e.g. aggregate lists) are hashed so a long array
+/// cannot make this quadratic; anything else is compared pairwise like `_utils.uniq`.
+fn has_duplicates(a: &[V]) -> bool {
+    if a.iter().all(V::is_string) {
+        let mut seen = HashSet::new();
+        return !a.iter().all(|x| seen.insert(x.as_str()));
+    }
+    (1..a.len()).any(|j| (0..j).any(|n| equal(&a[n], &a[j])))
 }
 
 /// `_utils.equal`: bools are not numbers, 1 == 1.0, containers compare deeply.

@@ -4,6 +4,7 @@ pub mod inventory;
 pub mod jsonschema;
 pub mod microversion;
 pub mod names;
+pub mod query;
 pub mod standard;
 
 pub use microversion::Version;

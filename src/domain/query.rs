@@ -17,26 +17,23 @@ fn py_strip(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
 }
 
-/// Python `int(s)` for base 10 (ASCII digits only): surrounding whitespace
-/// (exactly Rust's `trim` set), optional sign, single `_` between digits.
-/// Returns (negative, magnitude digits without leading zeros, "0" for zero).
-fn py_int(s: &str) -> Option<(bool, String)> {
+/// Python `int(s)` in base 10 over ASCII digits: surrounding whitespace
+/// (exactly Rust's `trim` set), one optional sign, single `_` between digits.
+/// Returns the value's canonical decimal text (" -0_07" → "-7", "-0" → "0").
+fn py_int(s: &str) -> Option<String> {
     let s = s.trim();
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    // Splitting on '_' yields an empty piece for leading, trailing or doubled '_'.
-    if !body.split('_').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-        return None;
-    }
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    // Splitting on '_' yields an empty piece for a leading, trailing or doubled '_'.
+    let ok = body
+        .split('_')
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     let digits: String = body.chars().filter(|c| *c != '_').collect();
-    let trimmed = digits.trim_start_matches('0');
-    Some((
-        neg,
-        if trimmed.is_empty() { "0" } else { trimmed }.to_string(),
-    ))
+    match digits.trim_start_matches('0') {
+        _ if !ok => None,
+        "" => Some("0".to_string()),
+        d if s.starts_with('-') => Some(format!("-{d}")),
+        d => Some(d.to_string()),
+    }
 }
 
 /// oslo `uuidutils.is_uuid_like`: drop every "urn:" then "uuid:", strip
@@ -44,22 +41,16 @@ fn py_int(s: &str) -> Option<(bool, String)> {
 pub fn is_uuid_like(value: &str) -> bool {
     let s = value.replace("urn:", "").replace("uuid:", "");
     let s = s.trim_matches(|c| c == '{' || c == '}');
-    let mut n = 0;
-    for c in s.chars().filter(|c| *c != '-') {
-        if !c.is_ascii_hexdigit() {
-            return false;
-        }
-        n += 1;
-    }
-    n == 32
+    let hex: Vec<char> = s.chars().filter(|c| *c != '-').collect();
+    hex.len() == 32 && hex.iter().all(char::is_ascii_hexdigit)
 }
 
 /// `resources=RC:N,RC:N` → (class, amount) pairs. Upstream builds a dict, so a
 /// repeated class keeps its first position and takes the last amount. Class
-/// names are not stripped or validated (the caller reports unknown ones as
+/// names are not stripped or validated; both handlers report an unknown one as
 /// `Invalid resource class in resources parameter: No such resource class X.`
-/// on the RP list). Amounts beyond `i64::MAX` (which upstream passes on as
-/// unbounded ints that no inventory can satisfy) are clamped to `i64::MAX`.
+/// Amounts beyond `i64::MAX` (upstream passes on unbounded ints that no
+/// inventory can satisfy) are clamped to `i64::MAX`.
 pub fn parse_resources(value: &str) -> Result<Vec<(String, u64)>, String> {
     if py_strip(value).is_empty() {
         return Err(format!("{RESOURCES_FORM} empty string."));
@@ -70,23 +61,18 @@ pub fn parse_resources(value: &str) -> Result<Vec<(String, u64)>, String> {
         let (Some(name), Some(raw), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!("{RESOURCES_FORM} {item}."));
         };
-        let Some((neg, digits)) = py_int(raw) else {
+        let Some(amount) = py_int(raw) else {
             return Err(format!(
                 "Requested resource {name} expected positive integer amount. Got: {raw}."
             ));
         };
-        if neg || digits == "0" {
-            let shown = if digits == "0" {
-                digits
-            } else {
-                format!("-{digits}")
-            };
+        if amount == "0" || amount.starts_with('-') {
             return Err(format!(
-                "Requested resource {name} requires amount >= 1. Got: {shown}."
+                "Requested resource {name} requires amount >= 1. Got: {amount}."
             ));
         }
         let cap = i64::MAX as u64;
-        let amount = digits.parse::<u64>().map_or(cap, |n| n.min(cap));
+        let amount = amount.parse::<u64>().map_or(cap, |n| n.min(cap));
         match out.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = amount,
             None => out.push((name.to_string(), amount)),
@@ -121,9 +107,9 @@ impl TraitFilter {
 /// last value counts and `in:` is an error; from 1.39 values are AND'ed and
 /// `in:A,B` means any-of. `!T` (forbidden) needs 1.22; leading `!`s are all
 /// stripped (`!!T` ≡ `!T`, an upstream quirk). Messages always say `required`
-/// whatever the suffix. Unknown names are the caller's check: the message is
-/// `No such trait(s): A, B.`, and the RP list prefixes it with
-/// `Invalid trait(s) in "required" parameter: `.
+/// whatever the suffix. Unknown names are the caller's check: upstream names
+/// one missing trait, `No such trait(s): X.`, and only the RP list prefixes it
+/// with `Invalid trait(s) in "required" parameter: `.
 pub fn parse_required(values: &[&str], version: Version) -> Result<TraitFilter, String> {
     let allow_forbidden = version.at_least(22);
     let allow_any = version.at_least(39);
@@ -179,13 +165,13 @@ pub fn parse_required(values: &[&str], version: Version) -> Result<TraitFilter, 
                  HW_CPU_X86_VMX,CUSTOM_MAGIC. Got: {val}"
             ));
         }
+        // Each plain trait is its own one-member any-of set.
         let required = items.iter().filter(|t| !t.starts_with('!'));
-        filter
-            .any_of
-            .extend(required.map(|t| BTreeSet::from([t.to_string()])));
+        let sets = required.map(|t| BTreeSet::from([t.to_string()]));
+        filter.any_of.extend(sets);
         filter
             .forbidden
-            .extend(forbidden.iter().map(|t| t.to_string()));
+            .extend(forbidden.into_iter().map(String::from));
     }
     Ok(filter)
 }
@@ -243,14 +229,10 @@ pub fn parse_member_of(
                  keyword using the valid microversion. Got: {val}"
             ));
         }
-        let (negated, list) = if let Some(rest) = val.strip_prefix("!in:") {
-            (true, rest)
-        } else if let Some(rest) = val.strip_prefix('!') {
-            // A comma here was rejected above, so this is a single UUID.
-            (true, rest)
-        } else {
-            (false, val.strip_prefix("in:").unwrap_or(val))
-        };
+        // "!in:L" and "in:L" carry a list; without "in:" a comma was rejected above.
+        let negated = val.starts_with('!');
+        let body = val.strip_prefix('!').unwrap_or(val);
+        let list = body.strip_prefix("in:").unwrap_or(body);
         let set: BTreeSet<String> = list.split(',').map(str::to_string).collect();
         // Validity is checked before the microversion gate, as upstream does.
         if let Some(bad) = list.split(',').find(|u| !is_uuid_like(u)) {
@@ -292,6 +274,7 @@ mod tests {
 
     const U1: &str = "11111111-1111-1111-1111-111111111111";
     const U2: &str = "22222222-2222-2222-2222-222222222222";
+    const BAD: &str = "Invalid query string parameters:";
 
     fn v(minor: u32) -> Version {
         Version { major: 1, minor }
@@ -299,60 +282,50 @@ mod tests {
     fn set(items: &[&str]) -> BTreeSet<String> {
         items.iter().map(|s| s.to_string()).collect()
     }
-    fn err<T: std::fmt::Debug>(r: Result<T, String>) -> String {
-        r.expect_err("expected an error")
+    fn res_err(input: &str) -> String {
+        parse_resources(input).expect_err(input)
+    }
+    fn req_err(input: &str, minor: u32) -> String {
+        parse_required(&[input], v(minor)).expect_err(input)
+    }
+    fn mo_err(key: &str, values: &[&str], minor: u32) -> String {
+        parse_member_of(key, values, v(minor)).expect_err(key)
     }
 
     #[test]
-    fn resources_ok() {
+    fn resources() {
         let got = parse_resources("VCPU:2,MEMORY_MB:3,VCPU:4").unwrap();
         assert_eq!(got, vec![("VCPU".into(), 4), ("MEMORY_MB".into(), 3)]);
+        let got = parse_resources(" VCPU: +1_0 ,DISK_GB:99999999999999999999").unwrap();
         assert_eq!(
-            parse_resources("VCPU: +1_0 ").unwrap(),
-            vec![("VCPU".into(), 10)]
+            got,
+            vec![(" VCPU".into(), 10), ("DISK_GB".into(), i64::MAX as u64)]
         );
-        assert_eq!(
-            parse_resources(" VCPU:1").unwrap(),
-            vec![(" VCPU".into(), 1)]
-        );
-        let huge = parse_resources("VCPU:99999999999999999999").unwrap();
-        assert_eq!(huge, vec![("VCPU".into(), i64::MAX as u64)]);
-    }
-
-    #[test]
-    fn resources_errors() {
         let form = "Badly formed resources parameter. Expected resources query string parameter \
-                    in form: ?resources=VCPU:2,MEMORY_MB:1024. Got: ";
-        for (input, tail) in [
-            ("", "empty string."),
-            (" \x1c", "empty string."),
-            ("VCPU:1,VCPU", "VCPU."),
-            ("VCPU:1:2", "VCPU:1:2."),
-            ("VCPU:1,", "."),
-        ] {
-            assert_eq!(err(parse_resources(input)), format!("{form}{tail}"));
-        }
-        for (input, got) in [
-            ("VCPU:a", "a"),
-            ("VCPU:", ""),
-            ("VCPU:1__0", "1__0"),
-            ("VCPU:_1", "_1"),
-        ] {
+                    in form: ?resources=VCPU:2,MEMORY_MB:1024. Got:";
+        assert_eq!(res_err(""), format!("{form} empty string."));
+        assert_eq!(res_err(" \x1c"), format!("{form} empty string."));
+        assert_eq!(res_err("VCPU:1,VCPU"), format!("{form} VCPU."));
+        assert_eq!(res_err("VCPU:1:2"), format!("{form} VCPU:1:2."));
+        assert_eq!(res_err("VCPU:1,"), format!("{form} ."));
+        for amount in ["a", "", "1__0", "_1", "1_", "0x5", "+"] {
             let want =
-                format!("Requested resource VCPU expected positive integer amount. Got: {got}.");
-            assert_eq!(err(parse_resources(input)), want);
+                format!("Requested resource VCPU expected positive integer amount. Got: {amount}.");
+            assert_eq!(res_err(&format!("VCPU:{amount}")), want);
         }
-        for (input, got) in [("VCPU:0", "0"), ("VCPU:-007", "-7"), ("VCPU:-0", "0")] {
-            let want = format!("Requested resource VCPU requires amount >= 1. Got: {got}.");
-            assert_eq!(err(parse_resources(input)), want);
+        for (amount, shown) in [("0", "0"), ("-007", "-7"), ("-0", "0"), (" 0_0 ", "0")] {
+            let want = format!("Requested resource VCPU requires amount >= 1. Got: {shown}.");
+            assert_eq!(res_err(&format!("VCPU:{amount}")), want);
         }
     }
 
     #[test]
     fn required_gates_and_forms() {
         let f = parse_required(&["A,!!B"], v(22)).unwrap();
-        assert_eq!(f.any_of, vec![set(&["A"])]);
-        assert_eq!(f.forbidden, set(&["B"]));
+        assert_eq!(
+            (f.any_of.clone(), f.forbidden.clone()),
+            (vec![set(&["A"])], set(&["B"]))
+        );
         assert_eq!(f.names(), set(&["A", "B"]));
         // Before 1.39 only the last value is used, so an earlier `in:` is ignored.
         let f = parse_required(&["in:A", "B"], v(38)).unwrap();
@@ -361,49 +334,36 @@ mod tests {
         assert_eq!(f.any_of, vec![set(&["A"]), set(&["B", "C"])]);
         assert_eq!(f.forbidden, set(&["D"]));
         let f = parse_required(&[" A , !B", "A,A", " in:A"], v(39)).unwrap();
-        let want = vec![set(&["A"]), set(&["A"]), set(&["A"]), set(&["in:A"])];
-        assert_eq!(f.any_of, want);
+        assert_eq!(f.any_of, [["A"], ["A"], ["A"], ["in:A"]].map(|s| set(&s)));
         assert!(parse_required(&[], v(39)).unwrap().is_empty());
     }
 
     #[test]
     fn required_errors() {
-        let p = "Invalid query string parameters:";
-        let plain = "Expected 'required' parameter value of the form: HW_CPU_X86_VMX,CUSTOM_MAGIC.";
-        let with_bang =
-            "Expected 'required' parameter value of the form: HW_CPU_X86_VMX,!CUSTOM_MAGIC.";
-        let in_form = "The format 'in:HW_CPU_X86_VMX,CUSTOM_MAGIC'";
-        let in_empty = "Expected 'required' parameter value of the form: \
-                        in:HW_CPU_X86_VMX,CUSTOM_MAGIC. Got an empty trait in:";
-        let cases = [
-            ("A,!B", 21, format!("{p} {plain} Got: A,!B")),
-            (
-                "A,,B",
-                21,
-                format!("{p} {plain} Got an empty trait in: A,,B"),
-            ),
-            ("!", 21, format!("{p} {plain} Got an empty trait in: !")),
-            (
-                "A,!",
-                22,
-                format!("{p} {with_bang} Got an empty trait in: A,!"),
-            ),
-            (
-                "in:A,B",
-                38,
-                format!("{p} {in_form} only supported since microversion 1.39. Got: in:A,B"),
-            ),
-            ("in:A,", 39, format!("{p} {in_empty} in:A,")),
-            ("in:", 39, format!("{p} {in_empty} in:")),
-            (
-                "in:A,!B",
-                39,
-                format!("{p} {in_form} does not support forbidden traits. Got: in:A,!B"),
-            ),
-        ];
-        for (input, minor, want) in cases {
-            assert_eq!(err(parse_required(&[input], v(minor))), want, "{input}");
-        }
+        let form = format!("{BAD} Expected 'required' parameter value of the form:");
+        let plain = format!("{form} HW_CPU_X86_VMX,CUSTOM_MAGIC.");
+        assert_eq!(req_err("A,!B", 21), format!("{plain} Got: A,!B"));
+        assert_eq!(
+            req_err("A,,B", 21),
+            format!("{plain} Got an empty trait in: A,,B")
+        );
+        assert_eq!(
+            req_err("!", 21),
+            format!("{plain} Got an empty trait in: !")
+        );
+        let bang = format!("{form} HW_CPU_X86_VMX,!CUSTOM_MAGIC.");
+        assert_eq!(
+            req_err("A,!", 22),
+            format!("{bang} Got an empty trait in: A,!")
+        );
+        let in_form = format!("{BAD} The format 'in:HW_CPU_X86_VMX,CUSTOM_MAGIC'");
+        let old = format!("{in_form} only supported since microversion 1.39. Got: in:A,B");
+        assert_eq!(req_err("in:A,B", 38), old);
+        let in_empty = format!("{form} in:HW_CPU_X86_VMX,CUSTOM_MAGIC. Got an empty trait in:");
+        assert_eq!(req_err("in:A,", 39), format!("{in_empty} in:A,"));
+        assert_eq!(req_err("in:", 39), format!("{in_empty} in:"));
+        let no_bang = format!("{in_form} does not support forbidden traits. Got: in:A,!B");
+        assert_eq!(req_err("in:A,!B", 39), no_bang);
     }
 
     #[test]
@@ -413,9 +373,12 @@ mod tests {
         let ok = parse_required(&["in:A,B", "!A"], v(39)).unwrap();
         assert_eq!(check_trait_conflicts([("", &ok)]), Ok(()));
         assert_eq!(
-            err(check_trait_conflicts([("1", &g1), ("", &g0)])),
-            "Conflicting required and forbidden traits found in the following traits keys: \
-             required1: (A, B), required: (C), required: (C)"
+            check_trait_conflicts([("1", &g1), ("", &g0)]),
+            Err(
+                "Conflicting required and forbidden traits found in the following traits keys: \
+                 required1: (A, B), required: (C), required: (C)"
+                    .to_string()
+            )
         );
     }
 
@@ -423,54 +386,39 @@ mod tests {
     fn member_of_ok() {
         let one = parse_member_of("member_of", &[U1], v(3)).unwrap();
         assert_eq!(one.any_of, vec![set(&[U1])]);
-        let in_all = format!("in:{U1},{U2}");
-        let neg_in = format!("!in:{U2},{U1}");
+        let (in_all, neg_in) = (format!("in:{U1},{U2}"), format!("!in:{U2},{U1}"));
         let neg = format!("!{U1}");
         let f = parse_member_of("member_of", &[&in_all, &neg, &neg_in], v(32)).unwrap();
-        assert_eq!(f.any_of, vec![set(&[U1, U2])]);
-        assert_eq!(f.forbidden, set(&[U1, U2]));
-        let braces = format!("{{{}}}", U1.to_uppercase());
         assert_eq!(
-            parse_member_of("member_of", &[&braces], v(3))
-                .unwrap()
-                .any_of,
-            vec![set(&[&braces])]
+            (f.any_of, f.forbidden),
+            (vec![set(&[U1, U2])], set(&[U1, U2]))
         );
+        // Kept verbatim: upstream does not normalise the accepted spelling.
+        let braces = format!("{{{}}}", U1.to_uppercase());
+        let f = parse_member_of("member_of", &[&braces], v(3)).unwrap();
+        assert_eq!(f.any_of, vec![set(&[&braces])]);
     }
 
     #[test]
     fn member_of_errors() {
-        let bad = "Invalid query string parameters: Expected 'member_of' parameter to contain valid UUID(s). Got: ";
-        assert_eq!(
-            err(parse_member_of("member_of1", &[U1, U2], v(23))),
-            "Multiple member_of1 parameters are not supported"
-        );
+        let multi = "Multiple member_of1 parameters are not supported";
+        assert_eq!(mo_err("member_of1", &[U1, U2], 23), multi);
         let comma = format!("{U1},{U2}");
-        assert_eq!(
-            err(parse_member_of("member_of", &[&comma], v(24))),
-            format!(
-                "Multiple values for 'member_of' must be prefixed with the 'in:' or '!in:' keyword using the valid microversion. Got: {comma}"
-            )
+        let want = format!(
+            "Multiple values for 'member_of' must be prefixed with the 'in:' or '!in:' keyword \
+             using the valid microversion. Got: {comma}"
         );
+        assert_eq!(mo_err("member_of", &[&comma], 24), want);
         let forbidden =
             "Forbidden member_of2 parameters are not supported in the specified microversion";
+        assert_eq!(mo_err("member_of2", &[&format!("!{U1}")], 31), forbidden);
         assert_eq!(
-            err(parse_member_of("member_of2", &[&format!("!{U1}")], v(31))),
+            mo_err("member_of2", &[&format!("!in:{U1},{U2}")], 31),
             forbidden
         );
-        assert_eq!(
-            err(parse_member_of(
-                "member_of2",
-                &[&format!("!in:{U1},{U2}")],
-                v(31)
-            )),
-            forbidden
-        );
+        let bad = format!("{BAD} Expected 'member_of' parameter to contain valid UUID(s). Got:");
         // The UUID check runs before the forbidden gate.
-        assert_eq!(
-            err(parse_member_of("member_of", &["!x"], v(31))),
-            format!("{bad}x")
-        );
+        assert_eq!(mo_err("member_of", &["!x"], 31), format!("{bad} x"));
         for (input, got) in [
             (format!("in:{U1},x"), "x".to_string()),
             ("in:".to_string(), String::new()),
@@ -478,36 +426,33 @@ mod tests {
             (format!("in:{U1},!{U2}"), format!("!{U2}")),
             (format!("!!{U1}"), format!("!{U1}")),
         ] {
-            assert_eq!(
-                err(parse_member_of("member_of", &[&input], v(32))),
-                format!("{bad}{got}")
-            );
+            assert_eq!(mo_err("member_of", &[&input], 32), format!("{bad} {got}"));
         }
     }
 
     #[test]
     fn in_tree_and_uuid_like() {
-        assert_eq!(parse_in_tree("in_tree", &format!(" {U1}\x1f")).unwrap(), U1);
-        let msg = "Invalid query string parameters: Expected 'in_tree' parameter to be a format of uuid. Got: ";
-        assert_eq!(err(parse_in_tree("in_tree1", " x ")), format!("{msg} x "));
-        assert_eq!(err(parse_in_tree("in_tree", "")), msg);
+        assert_eq!(
+            parse_in_tree("in_tree", &format!(" {U1}\x1f")),
+            Ok(U1.to_string())
+        );
+        let msg = format!("{BAD} Expected 'in_tree' parameter to be a format of uuid. Got:");
+        assert_eq!(parse_in_tree("in_tree1", " x "), Err(format!("{msg}  x ")));
+        assert_eq!(parse_in_tree("in_tree", ""), Err(format!("{msg} ")));
         let hex = "12345678123456781234567812345678";
-        for ok in [
+        let uuid_like = [
             format!("{{{{{U1}}}}}"),
             format!("urn:uuid:{hex}"),
             format!("uuurn:id:{hex}"),
             format!("-{}-8-", &hex[..31]),
             "123456781234567812345678123456AB".to_string(),
-        ] {
-            assert!(is_uuid_like(&ok), "{ok}");
-        }
-        for bad in [
+        ];
+        assert!(uuid_like.iter().all(|u| is_uuid_like(u)));
+        let not_uuid = [
             format!("URN:{hex}"),
             format!("uu urn:id:{hex}"),
             format!("{hex}0"),
-            "x".into(),
-        ] {
-            assert!(!is_uuid_like(&bad), "{bad}");
-        }
+        ];
+        assert!(not_uuid.iter().all(|u| !is_uuid_like(u)));
     }
 }

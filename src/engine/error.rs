@@ -20,7 +20,10 @@ pub enum EngineError {
     #[error("Conflicting resource provider {0} already exists.")]
     ProviderExists(String),
     #[error("Object action {action} failed because: {reason}")]
-    ProviderAction { action: &'static str, reason: String },
+    ProviderAction {
+        action: &'static str,
+        reason: String,
+    },
     #[error("No resource provider with uuid {0} found")]
     ProviderNotFound(String),
     #[error("Unable to delete parent resource provider {0}: It has child resource providers.")]

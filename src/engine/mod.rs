@@ -115,11 +115,17 @@ impl Engine {
     }
 
     fn providers(&self) -> std::sync::RwLockReadGuard<'_, ProviderTable> {
-        self.inner.providers.read().unwrap_or_else(|p| p.into_inner())
+        self.inner
+            .providers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn providers_mut(&self) -> std::sync::RwLockWriteGuard<'_, ProviderTable> {
-        self.inner.providers.write().unwrap_or_else(|p| p.into_inner())
+        self.inner
+            .providers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn catalog_mut(&self) -> std::sync::RwLockWriteGuard<'_, Catalog> {

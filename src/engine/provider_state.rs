@@ -72,7 +72,9 @@ impl ProviderState {
 
     /// Classes a replacement inventory set would remove while still allocated.
     pub fn removed_in_use(&self, new_classes: &BTreeSet<i32>) -> Vec<i32> {
-        self.classes_in_use().filter(|c| !new_classes.contains(c)).collect()
+        self.classes_in_use()
+            .filter(|c| !new_classes.contains(c))
+            .collect()
     }
 
     /// Applies a replacement inventory set (already persisted).
@@ -80,8 +82,16 @@ impl ProviderState {
         let mut next = BTreeMap::new();
         for (class, inv) in new {
             let entry = match self.inventories.get(class) {
-                Some(old) => InventoryEntry { inventory: *inv, created_at: old.created_at, updated_at: Some(at) },
-                None => InventoryEntry { inventory: *inv, created_at: Some(at), updated_at: None },
+                Some(old) => InventoryEntry {
+                    inventory: *inv,
+                    created_at: old.created_at,
+                    updated_at: Some(at),
+                },
+                None => InventoryEntry {
+                    inventory: *inv,
+                    created_at: Some(at),
+                    updated_at: None,
+                },
             };
             next.insert(*class, entry);
         }
@@ -90,7 +100,9 @@ impl ProviderState {
 
     /// Whether `amount` of `class` would fit on this provider now.
     pub fn can_fit(&self, class: i32, amount: i64) -> bool {
-        self.inventories.get(&class).is_some_and(|e| e.inventory.fits(self.used(class), amount))
+        self.inventories
+            .get(&class)
+            .is_some_and(|e| e.inventory.fits(self.used(class), amount))
     }
 }
 
@@ -112,7 +124,10 @@ mod tests {
         p.replace_inventories(&[(0, Inventory::with_total(4))], at());
         assert!(p.inventories[&0].created_at.is_some());
         assert!(p.inventories[&0].updated_at.is_none());
-        p.replace_inventories(&[(0, Inventory::with_total(8)), (1, Inventory::with_total(1))], at());
+        p.replace_inventories(
+            &[(0, Inventory::with_total(8)), (1, Inventory::with_total(1))],
+            at(),
+        );
         assert!(p.inventories[&0].updated_at.is_some());
         assert_eq!(p.inventories[&0].inventory.total, 8);
         p.replace_inventories(&[(1, Inventory::with_total(1))], at());
@@ -122,7 +137,10 @@ mod tests {
     #[test]
     fn in_use_classes_block_removal() {
         let mut p = provider();
-        p.replace_inventories(&[(0, Inventory::with_total(4)), (1, Inventory::with_total(4))], at());
+        p.replace_inventories(
+            &[(0, Inventory::with_total(4)), (1, Inventory::with_total(4))],
+            at(),
+        );
         p.usage.insert(0, 2);
         p.usage.insert(1, 0);
         assert_eq!(p.removed_in_use(&BTreeSet::from([1])), vec![0]);
@@ -132,7 +150,16 @@ mod tests {
     #[test]
     fn fit_checks_capacity_and_units() {
         let mut p = provider();
-        p.replace_inventories(&[(0, Inventory { max_unit: 4, ..Inventory::with_total(8) })], at());
+        p.replace_inventories(
+            &[(
+                0,
+                Inventory {
+                    max_unit: 4,
+                    ..Inventory::with_total(8)
+                },
+            )],
+            at(),
+        );
         p.usage.insert(0, 6);
         assert!(p.can_fit(0, 2));
         assert!(!p.can_fit(0, 3));

@@ -53,8 +53,13 @@ impl ProviderTable {
         self.by_id.values()
     }
 
-    pub fn children_of<'a>(&'a self, uuid: &'a str) -> impl Iterator<Item = &'a ProviderState> + 'a {
-        self.by_id.values().filter(move |p| p.parent.as_deref() == Some(uuid))
+    pub fn children_of<'a>(
+        &'a self,
+        uuid: &'a str,
+    ) -> impl Iterator<Item = &'a ProviderState> + 'a {
+        self.by_id
+            .values()
+            .filter(move |p| p.parent.as_deref() == Some(uuid))
     }
 
     /// The provider and all its descendants.
@@ -81,11 +86,20 @@ impl ProviderTable {
 
     /// Builds the table from the store's rows.
     pub fn from_data(data: store::providers::ProviderData) -> Self {
-        let uuid_of: HashMap<i32, String> = data.providers.iter().map(|r| (r.id, r.uuid.clone())).collect();
+        let uuid_of: HashMap<i32, String> = data
+            .providers
+            .iter()
+            .map(|r| (r.id, r.uuid.clone()))
+            .collect();
         let mut table = ProviderTable::default();
         for r in data.providers {
-            let parent = r.parent_provider_id.and_then(|id| uuid_of.get(&id).cloned());
-            let root = r.root_provider_id.and_then(|id| uuid_of.get(&id).cloned()).unwrap_or_else(|| r.uuid.clone());
+            let parent = r
+                .parent_provider_id
+                .and_then(|id| uuid_of.get(&id).cloned());
+            let root = r
+                .root_provider_id
+                .and_then(|id| uuid_of.get(&id).cloned())
+                .unwrap_or_else(|| r.uuid.clone());
             let mut p = ProviderState::new(r.id, r.uuid, r.name.unwrap_or_default(), parent, root);
             p.generation = r.generation.unwrap_or(0).into();
             p.created_at = r.created_at;
@@ -97,8 +111,11 @@ impl ProviderTable {
             if let Some(u) = uuid_by_id(&table, inv.resource_provider_id)
                 && let Some(p) = table.get_mut(&u)
             {
-                let entry =
-                    InventoryEntry { inventory: inv.inventory(), created_at: inv.created_at, updated_at: inv.updated_at };
+                let entry = InventoryEntry {
+                    inventory: inv.inventory(),
+                    created_at: inv.created_at,
+                    updated_at: inv.updated_at,
+                };
                 p.inventories.insert(inv.resource_class_id, entry);
             }
         }
@@ -212,22 +229,33 @@ impl Engine {
         Ok(p)
     }
 
-    pub async fn update_provider(&self, uuid: &str, update: ProviderUpdate) -> Result<ProviderState, EngineError> {
+    pub async fn update_provider(
+        &self,
+        uuid: &str,
+        update: ProviderUpdate,
+    ) -> Result<ProviderState, EngineError> {
         let _w = self.inner.provider_writes.lock().await;
         let (id, parent_id, new_parent, tree) = {
             let t = self.providers();
-            let me = t.get(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+            let me = t
+                .get(uuid)
+                .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
             if let Some(other) = t.by_name(&update.name)
                 && other.uuid != me.uuid
             {
                 return Err(EngineError::ProviderExists(update.name.clone()));
             }
-            let action_err = |reason: &str| EngineError::ProviderAction { action: "update", reason: reason.into() };
+            let action_err = |reason: &str| EngineError::ProviderAction {
+                action: "update",
+                reason: reason.into(),
+            };
             let new_parent: Option<String> = match &update.parent {
                 None => me.parent.clone(),
                 Some(None) => {
                     if me.parent.is_some() && !update.allow_reparenting {
-                        return Err(action_err("un-parenting a provider is not currently allowed."));
+                        return Err(action_err(
+                            "un-parenting a provider is not currently allowed.",
+                        ));
                     }
                     None
                 }
@@ -236,22 +264,34 @@ impl Engine {
                         action: "create",
                         reason: "parent provider UUID does not exist.".into(),
                     })?;
-                    if me.parent.as_deref().is_some_and(|cur| cur != p.uuid) && !update.allow_reparenting {
-                        return Err(action_err("re-parenting a provider is not currently allowed."));
+                    if me.parent.as_deref().is_some_and(|cur| cur != p.uuid)
+                        && !update.allow_reparenting
+                    {
+                        return Err(action_err(
+                            "re-parenting a provider is not currently allowed.",
+                        ));
                     }
                     if t.subtree(uuid).contains(&p.uuid) {
-                        return Err(action_err("creating loop in the provider tree is not allowed."));
+                        return Err(action_err(
+                            "creating loop in the provider tree is not allowed.",
+                        ));
                     }
                     Some(p.uuid.clone())
                 }
             };
             let parent_id = new_parent.as_deref().and_then(|u| t.get(u)).map(|p| p.id);
             let new_root = match &new_parent {
-                Some(pu) => t.get(pu).map(|p| p.root.clone()).unwrap_or_else(|| pu.clone()),
+                Some(pu) => t
+                    .get(pu)
+                    .map(|p| p.root.clone())
+                    .unwrap_or_else(|| pu.clone()),
                 None => uuid.to_string(),
             };
             let tree: Vec<(String, String)> = if new_root != me.root {
-                t.subtree(uuid).into_iter().map(|u| (u, new_root.clone())).collect()
+                t.subtree(uuid)
+                    .into_iter()
+                    .map(|u| (u, new_root.clone()))
+                    .collect()
             } else {
                 vec![]
             };
@@ -262,14 +302,20 @@ impl Engine {
         let tree_ids: Vec<(i32, i32)> = {
             let t = self.providers();
             let root_id = |u: &str| t.get(u).map(|p| p.id);
-            tree.iter().filter_map(|(u, r)| Some((t.get(u)?.id, root_id(r)?))).collect()
+            tree.iter()
+                .filter_map(|(u, r)| Some((t.get(u)?.id, root_id(r)?)))
+                .collect()
         };
-        self.with_conn(move |c| store::providers::update_provider(c, id, &name, parent_id, &tree_ids, at))
-            .await
-            .map_err(|e| match e {
-                EngineError::Store(StoreError::Duplicate(_)) => EngineError::ProviderExists(update.name.clone()),
-                other => other,
-            })?;
+        self.with_conn(move |c| {
+            store::providers::update_provider(c, id, &name, parent_id, &tree_ids, at)
+        })
+        .await
+        .map_err(|e| match e {
+            EngineError::Store(StoreError::Duplicate(_)) => {
+                EngineError::ProviderExists(update.name.clone())
+            }
+            other => other,
+        })?;
         let mut t = self.providers_mut();
         t.rename(uuid, &update.name);
         for (u, root) in &tree {
@@ -277,7 +323,9 @@ impl Engine {
                 p.root = root.clone();
             }
         }
-        let p = t.get_mut(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+        let p = t
+            .get_mut(uuid)
+            .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
         p.parent = new_parent;
         p.updated_at = Some(at);
         Ok(p.clone())
@@ -287,7 +335,9 @@ impl Engine {
         let _w = self.inner.provider_writes.lock().await;
         let id = {
             let t = self.providers();
-            let p = t.get(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+            let p = t
+                .get(uuid)
+                .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
             if t.children_of(uuid).next().is_some() {
                 return Err(EngineError::ProviderHasChildren(uuid.to_string()));
             }
@@ -296,7 +346,8 @@ impl Engine {
             }
             p.id
         };
-        self.with_conn(move |c| store::providers::delete_provider(c, id)).await?;
+        self.with_conn(move |c| store::providers::delete_provider(c, id))
+            .await?;
         self.providers_mut().remove(uuid);
         Ok(())
     }
@@ -312,14 +363,20 @@ impl Engine {
         let _w = self.inner.provider_writes.lock().await;
         {
             let t = self.providers();
-            let p = t.get(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+            let p = t
+                .get(uuid)
+                .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
             let keep: BTreeSet<i32> = inventories.iter().map(|(c, _)| *c).collect();
             let in_use = p.removed_in_use(&keep);
             if p.generation == expected && !in_use.is_empty() {
-                return Err(EngineError::InventoryInUse { provider: uuid.to_string(), classes: in_use });
+                return Err(EngineError::InventoryInUse {
+                    provider: uuid.to_string(),
+                    classes: in_use,
+                });
             }
         }
-        self.attach(uuid, expected, Attach::Inventories(inventories)).await
+        self.attach(uuid, expected, Attach::Inventories(inventories))
+            .await
     }
 
     /// Replaces the aggregates; without `expected` (before 1.19) the generation stays.
@@ -333,12 +390,20 @@ impl Engine {
         match expected {
             Some(g) => self.attach(uuid, g, Attach::Aggregates(aggregates)).await,
             None => {
-                let id = self.provider(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?.id;
+                let id = self
+                    .provider(uuid)
+                    .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?
+                    .id;
                 let at = store::now();
                 let aggs = aggregates.clone();
-                self.with_conn(move |c| store::providers::set_aggregates_unfenced(c, id, &aggs, at)).await?;
+                self.with_conn(move |c| {
+                    store::providers::set_aggregates_unfenced(c, id, &aggs, at)
+                })
+                .await?;
                 let mut t = self.providers_mut();
-                let p = t.get_mut(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+                let p = t
+                    .get_mut(uuid)
+                    .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
                 p.aggregates = aggregates;
                 Ok(p.clone())
             }
@@ -346,9 +411,16 @@ impl Engine {
     }
 
     /// Replaces the traits; the generation moves only when the set changes.
-    pub async fn set_traits(&self, uuid: &str, expected: i64, traits: Vec<i32>) -> Result<ProviderState, EngineError> {
+    pub async fn set_traits(
+        &self,
+        uuid: &str,
+        expected: i64,
+        traits: Vec<i32>,
+    ) -> Result<ProviderState, EngineError> {
         let _w = self.inner.provider_writes.lock().await;
-        let p = self.provider(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+        let p = self
+            .provider(uuid)
+            .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
         if p.generation != expected {
             return Err(EngineError::ProviderGenerationConflict(uuid.to_string()));
         }
@@ -359,10 +431,17 @@ impl Engine {
     }
 
     /// Persists one attribute replacement fenced on the generation, then applies it.
-    async fn attach(&self, uuid: &str, expected: i64, what: Attach) -> Result<ProviderState, EngineError> {
+    async fn attach(
+        &self,
+        uuid: &str,
+        expected: i64,
+        what: Attach,
+    ) -> Result<ProviderState, EngineError> {
         let id = {
             let t = self.providers();
-            let p = t.get(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+            let p = t
+                .get(uuid)
+                .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
             if p.generation != expected {
                 return Err(EngineError::ProviderGenerationConflict(uuid.to_string()));
             }
@@ -375,7 +454,9 @@ impl Engine {
             let done = self
                 .with_conn(move |c| {
                     store::providers::fenced(c, id, expected, |c| match &*w {
-                        Attach::Inventories(v) => store::providers::replace_inventories(c, id, v, at),
+                        Attach::Inventories(v) => {
+                            store::providers::replace_inventories(c, id, v, at)
+                        }
                         Attach::Aggregates(v) => store::providers::replace_aggregates(c, id, v, at),
                         Attach::Traits(v) => store::providers::replace_traits(c, id, v, at),
                     })
@@ -387,7 +468,9 @@ impl Engine {
             return Err(EngineError::ProviderGenerationConflict(uuid.to_string()));
         }
         let mut t = self.providers_mut();
-        let p = t.get_mut(uuid).ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
+        let p = t
+            .get_mut(uuid)
+            .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
         p.generation = expected + 1;
         match &*what {
             Attach::Inventories(v) => p.replace_inventories(v, at),

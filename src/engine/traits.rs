@@ -36,6 +36,10 @@ fn like_prefix(name: &str, prefix: &str) -> bool {
 }
 
 impl Engine {
+    pub fn trait_by_id(&self, id: i32) -> Option<Entry> {
+        self.catalog().traits.by_id(id).cloned()
+    }
+
     pub fn trait_by_name(&self, name: &str) -> Option<Entry> {
         self.catalog().traits.by_name(name).cloned()
     }

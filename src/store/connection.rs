@@ -147,7 +147,11 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> 
     let manager = Manager::new(url.clone());
     manager.open().map_err(|e| StoreError::Connect {
         url: url.redacted(),
-        reason: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
+        reason: e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     })?;
     r2d2::Pool::builder()
         .max_size(max_size)

@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    allocations, inventories, placement_aggregates, resource_provider_aggregates, resource_provider_traits,
-    resource_providers,
+    allocations, inventories, placement_aggregates, resource_provider_aggregates,
+    resource_provider_traits, resource_providers,
 };
 use super::{AnyConnection, StoreError};
 use crate::domain::inventory::Inventory;
@@ -64,7 +64,9 @@ pub struct ProviderData {
 }
 
 pub fn load_all(conn: &mut AnyConnection) -> Result<ProviderData, StoreError> {
-    let providers = resource_providers::table.order(resource_providers::id).load::<ProviderRow>(conn)?;
+    let providers = resource_providers::table
+        .order(resource_providers::id)
+        .load::<ProviderRow>(conn)?;
     let inventories = inventories::table
         .select((
             inventories::resource_provider_id,
@@ -80,17 +82,29 @@ pub fn load_all(conn: &mut AnyConnection) -> Result<ProviderData, StoreError> {
         ))
         .load::<InventoryRow>(conn)?;
     let aggregates = resource_provider_aggregates::table
-        .inner_join(placement_aggregates::table.on(placement_aggregates::id.eq(resource_provider_aggregates::aggregate_id)))
-        .select((resource_provider_aggregates::resource_provider_id, placement_aggregates::uuid))
+        .inner_join(
+            placement_aggregates::table
+                .on(placement_aggregates::id.eq(resource_provider_aggregates::aggregate_id)),
+        )
+        .select((
+            resource_provider_aggregates::resource_provider_id,
+            placement_aggregates::uuid,
+        ))
         .load::<(i32, Option<String>)>(conn)?
         .into_iter()
         .filter_map(|(rp, agg)| agg.map(|a| (rp, a)))
         .collect();
     let traits = resource_provider_traits::table
-        .select((resource_provider_traits::resource_provider_id, resource_provider_traits::trait_id))
+        .select((
+            resource_provider_traits::resource_provider_id,
+            resource_provider_traits::trait_id,
+        ))
         .load(conn)?;
     let usages = allocations::table
-        .group_by((allocations::resource_provider_id, allocations::resource_class_id))
+        .group_by((
+            allocations::resource_provider_id,
+            allocations::resource_class_id,
+        ))
         .select((
             allocations::resource_provider_id,
             allocations::resource_class_id,
@@ -100,7 +114,13 @@ pub fn load_all(conn: &mut AnyConnection) -> Result<ProviderData, StoreError> {
         .into_iter()
         .map(|(rp, rc, used)| (rp, rc, used.unwrap_or(0)))
         .collect();
-    Ok(ProviderData { providers, inventories, aggregates, traits, usages })
+    Ok(ProviderData {
+        providers,
+        inventories,
+        aggregates,
+        traits,
+        usages,
+    })
 }
 
 /// Inserts a provider; a root gets `root_provider_id = id` by a second
@@ -126,7 +146,10 @@ pub fn insert_provider(
             .get_result(conn)?;
         if parent.is_none() {
             diesel::update(resource_providers::table.find(id))
-                .set((resource_providers::root_provider_id.eq(id), resource_providers::updated_at.eq(Some(at))))
+                .set((
+                    resource_providers::root_provider_id.eq(id),
+                    resource_providers::updated_at.eq(Some(at)),
+                ))
                 .execute(conn)?;
         }
         Ok(id)
@@ -162,20 +185,29 @@ pub fn update_provider(
 
 pub fn delete_provider(conn: &mut AnyConnection, id: i32) -> Result<(), StoreError> {
     conn.transaction(|conn| {
-        diesel::delete(inventories::table.filter(inventories::resource_provider_id.eq(id))).execute(conn)?;
+        diesel::delete(inventories::table.filter(inventories::resource_provider_id.eq(id)))
+            .execute(conn)?;
         diesel::delete(
-            resource_provider_aggregates::table.filter(resource_provider_aggregates::resource_provider_id.eq(id)),
+            resource_provider_aggregates::table
+                .filter(resource_provider_aggregates::resource_provider_id.eq(id)),
         )
         .execute(conn)?;
-        diesel::delete(resource_provider_traits::table.filter(resource_provider_traits::resource_provider_id.eq(id)))
-            .execute(conn)?;
+        diesel::delete(
+            resource_provider_traits::table
+                .filter(resource_provider_traits::resource_provider_id.eq(id)),
+        )
+        .execute(conn)?;
         diesel::delete(resource_providers::table.find(id)).execute(conn)?;
         Ok(())
     })
 }
 
 /// Bumps a provider's generation from `expected`; false when someone else moved it.
-pub fn bump_generation(conn: &mut AnyConnection, id: i32, expected: i64) -> Result<bool, StoreError> {
+pub fn bump_generation(
+    conn: &mut AnyConnection,
+    id: i32,
+    expected: i64,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
         resource_providers::table
             .filter(resource_providers::id.eq(id))
@@ -233,7 +265,9 @@ pub fn replace_inventories(
     for rc in &existing {
         if !new.iter().any(|(c, _)| c == rc) {
             diesel::delete(
-                inventories::table.filter(inventories::resource_provider_id.eq(rp)).filter(inventories::resource_class_id.eq(rc)),
+                inventories::table
+                    .filter(inventories::resource_provider_id.eq(rp))
+                    .filter(inventories::resource_class_id.eq(rc)),
             )
             .execute(conn)?;
         }
@@ -249,7 +283,9 @@ pub fn replace_inventories(
         );
         if existing.contains(rc) {
             diesel::update(
-                inventories::table.filter(inventories::resource_provider_id.eq(rp)).filter(inventories::resource_class_id.eq(rc)),
+                inventories::table
+                    .filter(inventories::resource_provider_id.eq(rp))
+                    .filter(inventories::resource_class_id.eq(rc)),
             )
             .set((values, inventories::updated_at.eq(Some(at))))
             .execute(conn)?;
@@ -274,8 +310,11 @@ pub fn replace_aggregates(
     uuids: &[String],
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::delete(resource_provider_aggregates::table.filter(resource_provider_aggregates::resource_provider_id.eq(rp)))
-        .execute(conn)?;
+    diesel::delete(
+        resource_provider_aggregates::table
+            .filter(resource_provider_aggregates::resource_provider_id.eq(rp)),
+    )
+    .execute(conn)?;
     for uuid in uuids {
         let found: Option<i32> = placement_aggregates::table
             .filter(placement_aggregates::uuid.eq(uuid))
@@ -285,7 +324,10 @@ pub fn replace_aggregates(
         let agg = match found {
             Some(id) => id,
             None => diesel::insert_into(placement_aggregates::table)
-                .values((placement_aggregates::uuid.eq(uuid), placement_aggregates::created_at.eq(Some(at))))
+                .values((
+                    placement_aggregates::uuid.eq(uuid),
+                    placement_aggregates::created_at.eq(Some(at)),
+                ))
                 .returning(placement_aggregates::id)
                 .get_result(conn)?,
         };
@@ -301,9 +343,17 @@ pub fn replace_aggregates(
 }
 
 /// Replaces the provider's traits.
-pub fn replace_traits(conn: &mut AnyConnection, rp: i32, trait_ids: &[i32], at: NaiveDateTime) -> Result<(), StoreError> {
-    diesel::delete(resource_provider_traits::table.filter(resource_provider_traits::resource_provider_id.eq(rp)))
-        .execute(conn)?;
+pub fn replace_traits(
+    conn: &mut AnyConnection,
+    rp: i32,
+    trait_ids: &[i32],
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        resource_provider_traits::table
+            .filter(resource_provider_traits::resource_provider_id.eq(rp)),
+    )
+    .execute(conn)?;
     for t in trait_ids {
         diesel::insert_into(resource_provider_traits::table)
             .values((

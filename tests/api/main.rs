@@ -4,6 +4,7 @@
 
 mod common;
 mod http_core;
+mod providers;
 mod resource_classes;
 mod store;
 mod traits;
