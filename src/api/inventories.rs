@@ -140,6 +140,13 @@ fn capacity_check(
     }
 }
 
+/// Upstream's 404 on inventory reads repeats the object-layer message.
+fn read_not_found(uuid: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "No resource provider with uuid {uuid} found : No resource provider with uuid {uuid} found"
+    ))
+}
+
 fn inventory_url(uuid: &str, class: &str) -> String {
     format!("{}/inventories/{class}", provider_url(uuid))
 }
@@ -151,9 +158,9 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     ctx.check_accept_json()?;
     ctx.authorize("placement:resource_providers:inventories:list")?;
-    let p = engine.provider(&uuid).ok_or_else(|| {
-        ApiError::not_found(format!("No resource provider with uuid {uuid} found : No resource provider with uuid {uuid} found"))
-    })?;
+    let p = engine
+        .provider(&uuid)
+        .ok_or_else(|| read_not_found(&uuid))?;
     let mut b = HttpResponse::Ok();
     if ctx.at_least(15) {
         b.insert_header((actix_web::http::header::CACHE_CONTROL, "no-cache"));
@@ -175,9 +182,9 @@ async fn show(
     let (uuid, class) = path.into_inner();
     ctx.check_accept_json()?;
     ctx.authorize("placement:resource_providers:inventories:show")?;
-    let p = engine.provider(&uuid).ok_or_else(|| {
-        ApiError::not_found(format!("No resource provider with uuid {uuid} found : No resource provider with uuid {uuid} found"))
-    })?;
+    let p = engine
+        .provider(&uuid)
+        .ok_or_else(|| read_not_found(&uuid))?;
     let entry = engine
         .resource_class(&class)
         .and_then(|c| p.inventories.get(&c.id))

@@ -32,6 +32,14 @@ fn generation_conflict() -> ApiError {
     ApiError::conflict(GENERATION_CHANGED).with_code(codes::CONCURRENT_UPDATE)
 }
 
+/// A stale generation found while writing gets the same 409 as one found up front.
+fn write_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::ProviderGenerationConflict(_) => generation_conflict(),
+        other => other.into(),
+    }
+}
+
 fn provider(engine: &Engine, uuid: &str) -> Result<ProviderState, ApiError> {
     engine
         .provider(uuid)
@@ -99,10 +107,7 @@ async fn put_aggregates(
     let p = engine
         .set_aggregates(&uuid, expected, aggs)
         .await
-        .map_err(|e| match e {
-            EngineError::ProviderGenerationConflict(_) => generation_conflict(),
-            other => other.into(),
-        })?;
+        .map_err(write_error)?;
     let mut b = HttpResponse::Ok();
     cache_headers(&mut b, &ctx, None);
     Ok(json_response(&mut b, &aggregates_body(&ctx, &p)))
@@ -182,10 +187,7 @@ async fn put_traits(
     let p = engine
         .set_traits(&uuid, p.generation, ids)
         .await
-        .map_err(|e| match e {
-            EngineError::ProviderGenerationConflict(_) => generation_conflict(),
-            other => other.into(),
-        })?;
+        .map_err(write_error)?;
     let (body, modified) = traits_body(&engine, &p);
     let mut b = HttpResponse::Ok();
     cache_headers(&mut b, &ctx, modified);
@@ -203,9 +205,6 @@ async fn delete_traits(
     engine
         .set_traits(&uuid, p.generation, vec![])
         .await
-        .map_err(|e| match e {
-            EngineError::ProviderGenerationConflict(_) => generation_conflict(),
-            other => other.into(),
-        })?;
+        .map_err(write_error)?;
     Ok(HttpResponse::NoContent().finish())
 }
