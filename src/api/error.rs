@@ -122,6 +122,19 @@ impl From<EngineError> for ApiError {
             EngineError::InventoryInUse { .. } => {
                 ApiError::conflict(e.to_string()).with_code(codes::INVENTORY_INUSE)
             }
+            EngineError::ConsumerGenerationConflict { .. } => {
+                ApiError::conflict(e.to_string()).with_code(codes::CONCURRENT_UPDATE)
+            }
+            EngineError::AllocationProviderNotFound(_) => ApiError::bad_request(e.to_string()),
+            EngineError::AllocationRefused(_) => {
+                ApiError::conflict(format!("Unable to allocate inventory: {e}"))
+            }
+            EngineError::ConcurrentUpdate => ApiError::conflict(format!(
+                "Inventory and/or allocations changed while attempting to allocate: {e}"
+            ))
+            .with_code(codes::CONCURRENT_UPDATE),
+            EngineError::NoAllocations(_) => ApiError::not_found(e.to_string()),
+            EngineError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
             EngineError::Store(_) | EngineError::Internal(_) => {
                 log::error!("internal error: {e}");
                 ApiError::internal(e.to_string())

@@ -2,6 +2,7 @@
 //! pipeline, errors and policy. Talks to the engine only.
 
 pub mod accept;
+mod allocations;
 pub mod context;
 pub mod error;
 mod inventories;
@@ -13,6 +14,7 @@ mod resource_providers;
 mod root;
 pub mod settings;
 mod traits;
+mod usages;
 pub mod util;
 
 use actix_web::{HttpResponse, web};
@@ -32,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     resource_providers::configure(cfg);
     inventories::configure(cfg);
     provider_links::configure(cfg);
+    allocations::configure(cfg);
+    usages::configure(cfg);
     cfg.default_service(web::to(not_found_route));
 }
 

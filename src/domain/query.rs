@@ -45,6 +45,29 @@ pub fn is_uuid_like(value: &str) -> bool {
     hex.len() == 32 && hex.iter().all(char::is_ascii_hexdigit)
 }
 
+/// The canonical form (lowercase, dashed) of a uuid-like value, as Python's
+/// `str(uuid.UUID(value))`.
+pub fn normalize_uuid(value: &str) -> Option<String> {
+    if !is_uuid_like(value) {
+        return None;
+    }
+    let hex: String = value
+        .replace("urn:", "")
+        .replace("uuid:", "")
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
+}
+
 /// `resources=RC:N,RC:N` → (class, amount) pairs. Upstream builds a dict, so a
 /// repeated class keeps its first position and takes the last amount. Class
 /// names are not stripped or validated; both handlers report an unknown one as

@@ -34,6 +34,19 @@ pub enum EngineError {
     ProviderGenerationConflict(String),
     #[error("Inventory for classes {classes:?} on resource provider '{provider}' in use.")]
     InventoryInUse { provider: String, classes: Vec<i32> },
+    #[error("consumer generation conflict - expected {expected} but got {got}")]
+    ConsumerGenerationConflict { expected: String, got: String },
+    #[error("Allocation for resource provider '{0}' that does not exist.")]
+    AllocationProviderNotFound(String),
+    /// Upstream's InvalidInventory family: no inventory, unit rules, capacity.
+    #[error("{0}")]
+    AllocationRefused(String),
+    #[error("Another thread concurrently updated the data. Please retry your update")]
+    ConcurrentUpdate,
+    #[error("No allocations for consumer '{0}'")]
+    NoAllocations(String),
+    #[error("The service is busy; retry the request.")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]

@@ -2,15 +2,27 @@
 //! embedding schedulers talk to it; it owns every write to the database.
 
 pub mod catalog;
+mod claims;
+pub mod consumers;
 mod error;
+pub mod ledger;
+pub mod provider_actor;
 pub mod provider_state;
 pub mod providers;
 mod resource_classes;
+mod runtime;
+mod store_writer;
 mod traits;
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock};
 
+use actix::Addr;
+
 pub use catalog::{Catalog, Entry};
+pub use claims::{ConsumerClaim, GenerationCheck};
+pub use consumers::{Allocation, ConsumerState, ConsumerTable};
 pub use error::EngineError;
 pub use provider_state::ProviderState;
 pub use providers::{NewProvider, ProviderTable, ProviderUpdate};
@@ -48,10 +60,25 @@ struct Inner {
     catalog: RwLock<Catalog>,
     /// Serialises catalog writes so check-then-write is atomic.
     catalog_writes: tokio::sync::Mutex<()>,
+    /// The read model of providers: metadata, trees, traits, aggregates,
+    /// inventories and committed usage, as of the last commit.
     providers: RwLock<ProviderTable>,
     /// Serialises provider catalogue writes.
     provider_writes: tokio::sync::Mutex<()>,
+    /// Provider id → its actor; read by handlers without messaging.
+    directory: RwLock<HashMap<i32, Addr<provider_actor::ProviderActor>>>,
+    consumers: RwLock<ConsumerTable>,
+    consumer_locks: consumers::ConsumerLocks,
+    writer: store_writer::StoreWriter,
+    /// Bounds the claims in flight.
+    claim_slots: Arc<tokio::sync::Semaphore>,
+    tokens: AtomicU64,
+    /// Last field: dropping it stops the actors after everything else.
+    runtime: runtime::ActorRuntime,
 }
+
+/// Claims in flight at once; more wait for a slot.
+const CLAIM_SLOTS: usize = 512;
 
 /// Connects, migrates and syncs the standard classes and traits; returns the pool.
 pub fn prepare_database(config: &EngineConfig) -> Result<Pool, StoreError> {
@@ -82,7 +109,16 @@ impl Engine {
             traits: catalog::NameTable::from_rows(store::catalog::load_traits(&mut conn)?),
         };
         let providers = ProviderTable::from_data(store::providers::load_all(&mut conn)?);
+        let (consumer_rows, allocation_rows) = store::allocations::load_all(&mut conn)?;
         drop(conn);
+        let consumers = ConsumerTable::from_rows(consumer_rows, allocation_rows);
+        let io = |e: std::io::Error| EngineError::Internal(format!("cannot start engine: {e}"));
+        let runtime = runtime::ActorRuntime::start().map_err(io)?;
+        let directory = providers
+            .iter()
+            .map(|p| (p.id, runtime.start_provider(ledger_of(p))))
+            .collect();
+        let writer = store_writer::StoreWriter::start(pool.clone()).map_err(io)?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 pool,
@@ -90,8 +126,52 @@ impl Engine {
                 catalog_writes: tokio::sync::Mutex::new(()),
                 providers: RwLock::new(providers),
                 provider_writes: tokio::sync::Mutex::new(()),
+                directory: RwLock::new(directory),
+                consumers: RwLock::new(consumers),
+                consumer_locks: consumers::ConsumerLocks::new(256),
+                writer,
+                claim_slots: Arc::new(tokio::sync::Semaphore::new(CLAIM_SLOTS)),
+                tokens: AtomicU64::new(1),
+                runtime,
             }),
         })
+    }
+
+    fn directory(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<i32, Addr<provider_actor::ProviderActor>>> {
+        self.inner
+            .directory
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn directory_mut(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, HashMap<i32, Addr<provider_actor::ProviderActor>>> {
+        self.inner
+            .directory
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn consumers(&self) -> std::sync::RwLockReadGuard<'_, ConsumerTable> {
+        self.inner
+            .consumers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn consumers_mut(&self) -> std::sync::RwLockWriteGuard<'_, ConsumerTable> {
+        self.inner
+            .consumers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` over the consumers (a consistent view).
+    pub fn with_consumers<T>(&self, f: impl FnOnce(&ConsumerTable) -> T) -> T {
+        f(&self.consumers())
     }
 
     /// Runs blocking store work on a blocking thread with a pooled connection.
@@ -134,4 +214,14 @@ impl Engine {
             .write()
             .unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// A provider's capacity book as loaded from the read model.
+fn ledger_of(p: &ProviderState) -> ledger::Ledger {
+    let inventories: BTreeMap<i32, crate::domain::inventory::Inventory> = p
+        .inventories
+        .iter()
+        .map(|(c, e)| (*c, e.inventory))
+        .collect();
+    ledger::Ledger::new(inventories, p.usage.clone())
 }

@@ -3,7 +3,13 @@
 //! the provider generation) before it is applied in memory.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
+use actix::Addr;
+
+use super::ledger::{HoldRefusal, Ledger, Token};
+use super::provider_actor::{Abort, ApplyInventories, HoldInventory, ProviderActor, Stop};
 use super::provider_state::{InventoryEntry, ProviderState};
 use super::{Engine, EngineError};
 use crate::domain::inventory::Inventory;
@@ -33,6 +39,10 @@ impl ProviderTable {
 
     pub fn get(&self, uuid: &str) -> Option<&ProviderState> {
         self.by_uuid.get(uuid).and_then(|id| self.by_id.get(id))
+    }
+
+    pub fn by_id_mut(&mut self, id: i32) -> Option<&mut ProviderState> {
+        self.by_id.get_mut(&id)
     }
 
     fn get_mut(&mut self, uuid: &str) -> Option<&mut ProviderState> {
@@ -138,6 +148,9 @@ impl ProviderTable {
     }
 }
 
+/// How long an inventory change waits for claims in flight on the provider.
+const HOLD_WAIT: Duration = Duration::from_secs(20);
+
 /// What creating a provider needs.
 #[derive(Debug, Clone)]
 pub struct NewProvider {
@@ -225,6 +238,8 @@ impl Engine {
         if p.parent.is_none() {
             p.updated_at = Some(at);
         }
+        let actor = self.inner.runtime.start_provider(Ledger::default());
+        self.directory_mut().insert(id, actor);
         self.providers_mut().insert(p.clone());
         Ok(p)
     }
@@ -341,13 +356,21 @@ impl Engine {
             if t.children_of(uuid).next().is_some() {
                 return Err(EngineError::ProviderHasChildren(uuid.to_string()));
             }
-            if p.classes_in_use().next().is_some() {
-                return Err(EngineError::ProviderInUse(uuid.to_string()));
-            }
             p.id
         };
-        self.with_conn(move |c| store::providers::delete_provider(c, id))
-            .await?;
+        let (token, actor) = match self.hold_inventory(id, None).await? {
+            Ok(held) => held,
+            Err(_) => return Err(EngineError::ProviderInUse(uuid.to_string())),
+        };
+        if let Err(e) = self
+            .with_conn(move |c| store::providers::delete_provider(c, id))
+            .await
+        {
+            actor.do_send(Abort { token });
+            return Err(e);
+        }
+        actor.do_send(Stop);
+        self.directory_mut().remove(&id);
         self.providers_mut().remove(uuid);
         Ok(())
     }
@@ -361,22 +384,79 @@ impl Engine {
         inventories: Vec<(i32, Inventory)>,
     ) -> Result<ProviderState, EngineError> {
         let _w = self.inner.provider_writes.lock().await;
-        {
+        let id = {
             let t = self.providers();
             let p = t
                 .get(uuid)
                 .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-            let keep: BTreeSet<i32> = inventories.iter().map(|(c, _)| *c).collect();
-            let in_use = p.removed_in_use(&keep);
-            if p.generation == expected && !in_use.is_empty() {
+            if p.generation != expected {
+                return Err(EngineError::ProviderGenerationConflict(uuid.to_string()));
+            }
+            p.id
+        };
+        let keep: BTreeSet<i32> = inventories.iter().map(|(c, _)| *c).collect();
+        let (token, actor) = match self.hold_inventory(id, Some(keep)).await? {
+            Ok(held) => held,
+            Err(classes) => {
                 return Err(EngineError::InventoryInUse {
                     provider: uuid.to_string(),
-                    classes: in_use,
+                    classes,
                 });
             }
-        }
-        self.attach(uuid, expected, Attach::Inventories(inventories))
+        };
+        let book: BTreeMap<i32, Inventory> = inventories.iter().copied().collect();
+        match self
+            .attach(uuid, expected, Attach::Inventories(inventories))
             .await
+        {
+            Ok(p) => {
+                let _ = actor
+                    .send(ApplyInventories {
+                        token,
+                        inventories: book,
+                    })
+                    .await;
+                Ok(p)
+            }
+            Err(e) => {
+                actor.do_send(Abort { token });
+                Err(e)
+            }
+        }
+    }
+
+    /// Holds a provider's inventory for a change (None: deleting the
+    /// provider). Waits while claims are in flight on it; `Err(classes)`
+    /// when classes to be removed are allocated.
+    async fn hold_inventory(
+        &self,
+        id: i32,
+        keep: Option<BTreeSet<i32>>,
+    ) -> Result<Result<(Token, Addr<ProviderActor>), Vec<i32>>, EngineError> {
+        let actor = self
+            .directory()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| EngineError::Internal(format!("provider {id} has no actor")))?;
+        let deadline = Instant::now() + HOLD_WAIT;
+        let mut pause = Duration::from_micros(200);
+        loop {
+            let token = self.inner.tokens.fetch_add(1, Ordering::Relaxed);
+            let msg = HoldInventory {
+                token,
+                keep: keep.clone(),
+            };
+            match actor.send(msg).await {
+                Ok(Ok(())) => return Ok(Ok((token, actor))),
+                Ok(Err(HoldRefusal::InUse(classes))) => return Ok(Err(classes)),
+                Ok(Err(HoldRefusal::Busy)) if Instant::now() < deadline => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Ok(Err(HoldRefusal::Busy)) => return Err(EngineError::ConcurrentUpdate),
+                Err(e) => return Err(EngineError::Internal(format!("provider {id}: {e}"))),
+            }
+        }
     }
 
     /// Replaces the aggregates; without `expected` (before 1.19) the generation stays.
@@ -471,7 +551,8 @@ impl Engine {
         let p = t
             .get_mut(uuid)
             .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-        p.generation = expected + 1;
+        // Relative: a claim committed meanwhile moved it too.
+        p.generation += 1;
         match &*what {
             Attach::Inventories(v) => p.replace_inventories(v, at),
             Attach::Aggregates(v) => p.aggregates = v.clone(),

@@ -17,6 +17,10 @@ impl Engine {
         self.catalog().classes.iter().cloned().collect()
     }
 
+    pub fn class_name(&self, id: i32) -> Option<String> {
+        self.catalog().classes.by_id(id).map(|e| e.name.clone())
+    }
+
     pub fn resource_class(&self, name: &str) -> Option<Entry> {
         self.catalog().classes.by_name(name).cloned()
     }

@@ -1,5 +1,6 @@
 //! Persistence with diesel: schema, migrations, queries. Knows nothing of HTTP.
 
+pub mod allocations;
 pub mod catalog;
 pub mod connection;
 pub mod migrate;
@@ -19,8 +20,12 @@ pub enum StoreError {
     Migration(String),
     #[error("unique constraint violated: {0}")]
     Duplicate(String),
+    #[error("stale consumer generation: {0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Query(diesel::result::Error),
+    #[error("{0}")]
+    Failed(String),
     #[error("connection pool: {0}")]
     Pool(#[from] r2d2::Error),
 }

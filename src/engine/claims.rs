@@ -1,0 +1,480 @@
+//! The claim coordinator: PUT/POST/DELETE of allocations as the two-phase
+//! protocol. Per consumer lock → consumer generation check → per-provider
+//! deltas → Prepare on every provider in id order → Persist (group commit)
+//! → Commit, or Abort every provider that was sent a Prepare.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use actix::Addr;
+
+use super::consumers::{Allocation, ConsumerState};
+use super::ledger::{ClassRequest, Refusal, Token};
+use super::provider_actor::{Abort, Commit, Prepare, ProviderActor};
+use super::store_writer::WriteJob;
+use super::{Engine, EngineError};
+use crate::store::allocations::{ClaimRecord, ConsumerRecord};
+use crate::store::{self, StoreError};
+
+/// How long a claim keeps retrying while other claims in flight hold the
+/// capacity it needs, before it gives up with `Busy`.
+const CONTENTION_WAIT: Duration = Duration::from_secs(20);
+/// How long a claim may wait for a slot before the engine answers `Busy`.
+const ADMISSION_WAIT: Duration = Duration::from_secs(30);
+
+/// What the client said about the consumer's generation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GenerationCheck {
+    /// Before 1.28: no check.
+    Unchecked,
+    /// The generation the client saw; None = "the consumer must not exist".
+    Expect(Option<i64>),
+}
+
+/// One consumer's new allocations. Empty `allocations` removes them all.
+#[derive(Debug, Clone)]
+pub struct ConsumerClaim {
+    pub consumer: String,
+    pub project: String,
+    pub user: String,
+    /// None leaves the stored type alone (before 1.38).
+    pub consumer_type: Option<String>,
+    pub generation: GenerationCheck,
+    /// (provider uuid, [(class name, amount)]) in request order.
+    pub allocations: Vec<(String, Vec<(String, i64)>)>,
+}
+
+/// A claim resolved against the current state, ready for the protocol.
+struct Plan {
+    requests: BTreeMap<i32, Vec<ClassRequest>>,
+    bump: BTreeSet<i32>,
+    job: WriteJob,
+    /// What each consumer becomes after the commit (None: removed).
+    after: Vec<(String, Option<ConsumerState>)>,
+    at: chrono::NaiveDateTime,
+}
+
+impl Engine {
+    /// Replaces the allocations of one or more consumers, all or nothing.
+    pub async fn claim(&self, claims: Vec<ConsumerClaim>) -> Result<(), EngineError> {
+        let engine = self.clone();
+        self.inner
+            .runtime
+            .run(async move { engine.run_claim(claims).await })
+            .await
+            .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())))
+    }
+
+    /// Removes all allocations of a consumer and its record, as upstream's
+    /// DELETE /allocations/{consumer}: no generation checks or increments.
+    pub async fn delete_allocations(&self, consumer: &str) -> Result<(), EngineError> {
+        let engine = self.clone();
+        let consumer = consumer.to_string();
+        self.inner
+            .runtime
+            .run(async move { engine.run_delete(consumer).await })
+            .await
+            .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())))
+    }
+
+    async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, EngineError> {
+        let slots = self.inner.claim_slots.clone();
+        tokio::time::timeout(ADMISSION_WAIT, slots.acquire_owned())
+            .await
+            .map_err(|_| EngineError::Busy)?
+            .map_err(|_| EngineError::Internal("claim slots closed".into()))
+    }
+
+    async fn run_claim(&self, claims: Vec<ConsumerClaim>) -> Result<(), EngineError> {
+        let _slot = self.admit().await?;
+        let _locks = self
+            .inner
+            .consumer_locks
+            .lock(claims.iter().map(|c| c.consumer.as_str()))
+            .await;
+        let plan = self.plan_claim(&claims)?;
+        self.execute(plan).await
+    }
+
+    async fn run_delete(&self, consumer: String) -> Result<(), EngineError> {
+        let _slot = self.admit().await?;
+        let _locks = self.inner.consumer_locks.lock([consumer.as_str()]).await;
+        let old = self
+            .consumers()
+            .get(&consumer)
+            .filter(|c| !c.allocations.is_empty())
+            .cloned()
+            .ok_or_else(|| EngineError::NoAllocations(consumer.clone()))?;
+        let mut deltas: BTreeMap<(i32, i32), i64> = BTreeMap::new();
+        for a in &old.allocations {
+            *deltas.entry((a.provider, a.class)).or_default() -= a.used;
+        }
+        let plan = Plan {
+            requests: requests_from(&deltas, &BTreeMap::new()),
+            bump: BTreeSet::new(),
+            job: WriteJob::DeleteConsumer(consumer.clone()),
+            after: vec![(consumer, None)],
+            at: store::now(),
+        };
+        self.execute(plan).await
+    }
+
+    /// Checks generations, resolves providers and classes, and computes
+    /// each provider's part, in upstream's order of errors.
+    fn plan_claim(&self, claims: &[ConsumerClaim]) -> Result<Plan, EngineError> {
+        let consumers = self.consumers();
+        for c in claims {
+            if let GenerationCheck::Expect(got) = c.generation {
+                let stored = consumers.get(&c.consumer).map(|s| s.generation);
+                if stored != got {
+                    return Err(EngineError::ConsumerGenerationConflict {
+                        expected: stored.map_or("null".into(), |g| g.to_string()),
+                        got: got.map_or("None".into(), |g| g.to_string()),
+                    });
+                }
+            }
+        }
+        // (consumer index, provider id, class, used); used 0 marks a removal.
+        let mut rows: Vec<(usize, i32, ClassName, i64)> = vec![];
+        {
+            let providers = self.providers();
+            for (i, c) in claims.iter().enumerate() {
+                if c.allocations.is_empty() {
+                    if let Some(old) = consumers.get(&c.consumer) {
+                        for a in &old.allocations {
+                            rows.push((i, a.provider, ClassName::Id(a.class), 0));
+                        }
+                    }
+                    continue;
+                }
+                for (rp, resources) in &c.allocations {
+                    let p = providers
+                        .get(rp)
+                        .ok_or_else(|| EngineError::AllocationProviderNotFound(rp.clone()))?;
+                    for (class, used) in resources {
+                        rows.push((i, p.id, ClassName::Name(class.clone()), *used));
+                    }
+                }
+            }
+        }
+        let rows: Vec<(usize, i32, i32, i64)> = {
+            let catalog = self.catalog();
+            rows.into_iter()
+                .map(|(i, rp, class, used)| match class {
+                    ClassName::Id(id) => Ok((i, rp, id, used)),
+                    ClassName::Name(n) => catalog
+                        .classes
+                        .by_name(&n)
+                        .map(|e| (i, rp, e.id, used))
+                        .ok_or(EngineError::ClassNotFound(n)),
+                })
+                .collect::<Result<_, _>>()?
+        };
+        self.check_providers_have_inventory(&rows)?;
+
+        let mut old: BTreeMap<(i32, i32), i64> = BTreeMap::new();
+        for c in claims {
+            for a in consumers
+                .get(&c.consumer)
+                .map_or(&[][..], |s| &s.allocations)
+            {
+                *old.entry((a.provider, a.class)).or_default() += a.used;
+            }
+        }
+        let mut new: BTreeMap<(i32, i32), i64> = BTreeMap::new();
+        let mut amounts: BTreeMap<(i32, i32), Vec<i64>> = BTreeMap::new();
+        for (_, rp, rc, used) in &rows {
+            *new.entry((*rp, *rc)).or_default() += used;
+            if *used > 0 {
+                amounts.entry((*rp, *rc)).or_default().push(*used);
+            }
+        }
+        let mut deltas = old.clone();
+        for d in deltas.values_mut() {
+            *d = -*d;
+        }
+        for (k, v) in &new {
+            *deltas.entry(*k).or_default() += v;
+        }
+
+        let at = store::now();
+        let mut records = vec![];
+        let mut after = vec![];
+        for (i, c) in claims.iter().enumerate() {
+            let stored = consumers.get(&c.consumer);
+            let mine: Vec<(i32, i32, i64)> = rows
+                .iter()
+                .filter(|(ci, _, _, used)| *ci == i && *used > 0)
+                .map(|(_, rp, rc, used)| (*rp, *rc, *used))
+                .collect();
+            if stored.is_none() && mine.is_empty() {
+                // Nothing stored and nothing to store.
+                continue;
+            }
+            records.push(ConsumerRecord {
+                uuid: c.consumer.clone(),
+                existing: stored.map(|s| (s.id, s.generation)),
+                project: c.project.clone(),
+                user: c.user.clone(),
+                consumer_type: c.consumer_type.clone(),
+                rows: mine.clone(),
+            });
+            let state = (!mine.is_empty()).then(|| ConsumerState {
+                id: 0, // set from the store's answer
+                uuid: c.consumer.clone(),
+                project: c.project.clone(),
+                user: c.user.clone(),
+                consumer_type: match &c.consumer_type {
+                    Some(t) => Some(t.clone()),
+                    None => stored.and_then(|s| s.consumer_type.clone()),
+                },
+                generation: stored.map_or(1, |s| s.generation + 1),
+                allocations: mine
+                    .iter()
+                    .map(|(rp, rc, used)| Allocation {
+                        provider: *rp,
+                        class: *rc,
+                        used: *used,
+                        created_at: Some(at),
+                        updated_at: None,
+                    })
+                    .collect(),
+            });
+            after.push((c.consumer.clone(), state));
+        }
+        Ok(Plan {
+            requests: requests_from(&deltas, &amounts),
+            bump: rows.iter().map(|(_, rp, _, _)| *rp).collect(),
+            job: WriteJob::Claim(ClaimRecord {
+                consumers: records,
+                bump_providers: rows
+                    .iter()
+                    .map(|(_, rp, _, _)| *rp)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                at,
+            }),
+            after,
+            at,
+        })
+    }
+
+    /// Upstream refuses a claim naming a provider with no inventory of any
+    /// class the claim asks for, listing them all in one message.
+    fn check_providers_have_inventory(
+        &self,
+        rows: &[(usize, i32, i32, i64)],
+    ) -> Result<(), EngineError> {
+        let classes: BTreeSet<i32> = rows.iter().map(|r| r.2).collect();
+        let providers = self.providers();
+        let mut missing: BTreeSet<String> = BTreeSet::new();
+        for rp in rows.iter().map(|r| r.1).collect::<BTreeSet<_>>() {
+            if let Some(p) = providers.by_id(rp)
+                && !classes.iter().any(|c| p.inventories.contains_key(c))
+            {
+                missing.insert(p.uuid.clone());
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let catalog = self.catalog();
+        let names: Vec<&str> = classes
+            .iter()
+            .filter_map(|c| catalog.classes.by_id(*c).map(|e| e.name.as_str()))
+            .collect();
+        Err(EngineError::AllocationRefused(format!(
+            "Inventory for '{}' on resource provider '{}' invalid.",
+            names.join(", "),
+            missing.into_iter().collect::<Vec<_>>().join(", ")
+        )))
+    }
+
+    /// Prepare → Persist → Commit, with Abort on any failure.
+    async fn execute(&self, plan: Plan) -> Result<(), EngineError> {
+        let addrs: Vec<(i32, Addr<ProviderActor>)> = {
+            let dir = self.directory();
+            plan.requests
+                .keys()
+                .map(|rp| {
+                    dir.get(rp)
+                        .map(|a| (*rp, a.clone()))
+                        .ok_or_else(|| EngineError::Internal(format!("provider {rp} has no actor")))
+                })
+                .collect::<Result<_, _>>()?
+        };
+        let token = self.prepare_all(&plan, &addrs).await?;
+        let outcome = match self.inner.writer.write(plan.job).await {
+            Ok(o) => o,
+            Err(e) => {
+                abort_all(&addrs, token);
+                return Err(match e {
+                    StoreError::Conflict(_) => EngineError::ConcurrentUpdate,
+                    other => EngineError::Store(other),
+                });
+            }
+        };
+        let mut usage = Vec::with_capacity(addrs.len());
+        for (rp, addr) in &addrs {
+            let deltas: Vec<(i32, i64)> = plan.requests[rp]
+                .iter()
+                .filter(|r| r.delta != 0)
+                .map(|r| (r.class, r.delta))
+                .collect();
+            let after = addr
+                .send(Commit { token, deltas })
+                .await
+                .map_err(|e| EngineError::Internal(format!("commit not delivered: {e}")))?;
+            usage.push((*rp, after));
+        }
+        self.publish(&plan.bump, usage, plan.at);
+        let mut ids = outcome.into_iter().flatten();
+        let mut consumers = self.consumers_mut();
+        for (uuid, state) in plan.after {
+            match state {
+                Some(mut s) => {
+                    s.id = ids.next().unwrap_or(s.id);
+                    consumers.put(s);
+                }
+                None => {
+                    consumers.remove(&uuid);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends Prepare to each provider in id order. A refusal caused only by
+    /// other claims in flight is retried after a short pause; any other
+    /// refusal is the answer.
+    async fn prepare_all(
+        &self,
+        plan: &Plan,
+        addrs: &[(i32, Addr<ProviderActor>)],
+    ) -> Result<Token, EngineError> {
+        let deadline = Instant::now() + CONTENTION_WAIT;
+        let mut pause = Duration::from_micros(200);
+        loop {
+            let token = self.inner.tokens.fetch_add(1, Ordering::Relaxed);
+            let mut refused = None;
+            for (i, (rp, addr)) in addrs.iter().enumerate() {
+                let msg = Prepare {
+                    token,
+                    requests: plan.requests[rp].clone(),
+                };
+                match addr.send(msg).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(r)) => {
+                        refused = Some((i, *rp, Some(r)));
+                        break;
+                    }
+                    Err(_) => {
+                        refused = Some((i, *rp, None));
+                        break;
+                    }
+                }
+            }
+            let Some((sent, rp, refusal)) = refused else {
+                return Ok(token);
+            };
+            abort_all(&addrs[..=sent], token);
+            match refusal {
+                Some(Refusal::Contended) if Instant::now() < deadline => {
+                    // Jitter keeps retrying claims from moving in lockstep.
+                    let jitter = Duration::from_micros(token % 97 * 10);
+                    tokio::time::sleep(pause + jitter).await;
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Some(Refusal::Contended) => return Err(EngineError::Busy),
+                Some(r) => return Err(self.refusal_error(rp, r)),
+                None => {
+                    return Err(EngineError::Internal(format!(
+                        "provider {rp} did not answer"
+                    )));
+                }
+            }
+        }
+    }
+
+    fn refusal_error(&self, rp: i32, r: Refusal) -> EngineError {
+        let uuid = self
+            .providers()
+            .by_id(rp)
+            .map(|p| p.uuid.clone())
+            .unwrap_or_default();
+        let class = |c: i32| {
+            self.catalog()
+                .classes
+                .by_id(c)
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| c.to_string())
+        };
+        let text = match r {
+            Refusal::NoInventory(c) => format!(
+                "Inventory for '{}' on resource provider '{uuid}' invalid.",
+                class(c)
+            ),
+            Refusal::Constraint(c) => format!(
+                "Unable to create allocation for '{}' on resource provider '{uuid}'. The requested amount would violate inventory constraints.",
+                class(c)
+            ),
+            Refusal::Capacity(c) => format!(
+                "Unable to create allocation for '{}' on resource provider '{uuid}'. The requested amount would exceed the capacity.",
+                class(c)
+            ),
+            Refusal::Contended => return EngineError::Busy,
+        };
+        EngineError::AllocationRefused(text)
+    }
+
+    /// Publishes committed usage and generation moves to the read model.
+    fn publish(
+        &self,
+        bump: &BTreeSet<i32>,
+        usage: Vec<(i32, BTreeMap<i32, i64>)>,
+        at: chrono::NaiveDateTime,
+    ) {
+        let mut table = self.providers_mut();
+        for (rp, used) in usage {
+            if let Some(p) = table.by_id_mut(rp) {
+                p.usage = used;
+                if bump.contains(&rp) {
+                    p.generation += 1;
+                    p.updated_at = Some(at);
+                }
+            }
+        }
+    }
+}
+
+enum ClassName {
+    Id(i32),
+    Name(String),
+}
+
+/// Per provider, one request per class touched: the new rows' amounts
+/// (checked against the unit rules) and the change in usage.
+fn requests_from(
+    deltas: &BTreeMap<(i32, i32), i64>,
+    amounts: &BTreeMap<(i32, i32), Vec<i64>>,
+) -> BTreeMap<i32, Vec<ClassRequest>> {
+    let mut out: BTreeMap<i32, Vec<ClassRequest>> = BTreeMap::new();
+    let keys: BTreeSet<(i32, i32)> = deltas.keys().chain(amounts.keys()).copied().collect();
+    for (rp, rc) in keys {
+        out.entry(rp).or_default().push(ClassRequest {
+            class: rc,
+            amounts: amounts.get(&(rp, rc)).cloned().unwrap_or_default(),
+            delta: deltas.get(&(rp, rc)).copied().unwrap_or(0),
+        });
+    }
+    out
+}
+
+fn abort_all(addrs: &[(i32, Addr<ProviderActor>)], token: Token) {
+    for (_, addr) in addrs {
+        // Bounded by the claims in flight; Abort is idempotent.
+        addr.do_send(Abort { token });
+    }
+}

@@ -1,0 +1,107 @@
+//! The store writer: one thread that owns the claim writes and commits
+//! them in groups. Claims that queue while a transaction runs go into the
+//! next one, so the database's commit latency sets the batch size (no
+//! timers). Each claim runs in its own savepoint: one claim's failure rolls
+//! back only that claim. Every waiter is answered after the commit is
+//! durable (SQLite `synchronous=FULL`, PostgreSQL's default).
+
+use diesel::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::allocations::{self, ClaimOutcome, ClaimRecord};
+use crate::store::{Pool, StoreError};
+
+/// Most claims in one transaction.
+const MAX_BATCH: usize = 256;
+/// Claims queued for the writer before senders wait (backpressure).
+const QUEUE: usize = 1024;
+
+/// One unit of writer work.
+pub enum WriteJob {
+    Claim(ClaimRecord),
+    /// Upstream's unfenced DELETE /allocations/{consumer}.
+    DeleteConsumer(String),
+}
+
+struct Job {
+    work: WriteJob,
+    reply: oneshot::Sender<Result<ClaimOutcome, StoreError>>,
+}
+
+#[derive(Clone)]
+pub struct StoreWriter {
+    tx: mpsc::Sender<Job>,
+}
+
+impl StoreWriter {
+    pub fn start(pool: Pool) -> std::io::Result<StoreWriter> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("placement-writer".into())
+            .spawn(move || run(pool, rx))?;
+        Ok(StoreWriter { tx })
+    }
+
+    /// Queues the work and waits until it is durable (or failed).
+    pub async fn write(&self, work: WriteJob) -> Result<ClaimOutcome, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job { work, reply })
+            .await
+            .map_err(|_| StoreError::Failed("store writer stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Failed("store writer dropped a claim".into()))?
+    }
+}
+
+fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = write_batch(&pool, &batch);
+        for (job, result) in batch.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+fn write_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<ClaimOutcome, StoreError>> {
+    let mut conn = match pool.get() {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = e.to_string();
+            return batch
+                .iter()
+                .map(|_| Err(StoreError::Failed(format!("connection pool: {msg}"))))
+                .collect();
+        }
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    let committed = conn.transaction::<(), StoreError, _>(|conn| {
+        for job in batch {
+            let one = conn.transaction::<ClaimOutcome, StoreError, _>(|conn| match &job.work {
+                WriteJob::Claim(record) => allocations::persist_claim(conn, record),
+                WriteJob::DeleteConsumer(uuid) => {
+                    allocations::delete_consumer(conn, uuid).map(|_| vec![])
+                }
+            });
+            results.push(one);
+        }
+        Ok(())
+    });
+    match committed {
+        Ok(()) => results,
+        Err(e) => {
+            let msg = e.to_string();
+            batch
+                .iter()
+                .map(|_| Err(StoreError::Failed(format!("group commit failed: {msg}"))))
+                .collect()
+        }
+    }
+}

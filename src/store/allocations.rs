@@ -1,0 +1,275 @@
+//! Queries for consumers and their allocations: loading them at start and
+//! persisting one claim (the caller wraps each claim in a savepoint and a
+//! batch of claims in one transaction).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{allocations, consumer_types, consumers, projects, resource_providers, users};
+use super::{AnyConnection, StoreError};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ConsumerRow {
+    pub id: i32,
+    pub uuid: String,
+    pub project: String,
+    pub user: String,
+    pub generation: i32,
+    pub consumer_type: Option<String>,
+    pub created_at: Option<NaiveDateTime>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct AllocationRow {
+    pub consumer: String,
+    pub provider: i32,
+    pub class: i32,
+    pub used: i32,
+    pub created_at: Option<NaiveDateTime>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Every consumer and allocation, for rebuilding state at start.
+pub fn load_all(
+    conn: &mut AnyConnection,
+) -> Result<(Vec<ConsumerRow>, Vec<AllocationRow>), StoreError> {
+    let rows = consumers::table
+        .inner_join(projects::table.on(projects::id.eq(consumers::project_id)))
+        .inner_join(users::table.on(users::id.eq(consumers::user_id)))
+        .left_join(
+            consumer_types::table.on(consumer_types::id
+                .nullable()
+                .eq(consumers::consumer_type_id)),
+        )
+        .select((
+            consumers::id,
+            consumers::uuid,
+            projects::external_id,
+            users::external_id,
+            consumers::generation,
+            consumer_types::name.nullable(),
+            consumers::created_at,
+            consumers::updated_at,
+        ))
+        .order(consumers::id)
+        .load::<ConsumerRow>(conn)?;
+    let allocs = allocations::table
+        .select((
+            allocations::consumer_id,
+            allocations::resource_provider_id,
+            allocations::resource_class_id,
+            allocations::used,
+            allocations::created_at,
+            allocations::updated_at,
+        ))
+        .order(allocations::id)
+        .load::<AllocationRow>(conn)?;
+    Ok((rows, allocs))
+}
+
+/// One consumer's part of a claim, as the database needs it.
+#[derive(Debug, Clone)]
+pub struct ConsumerRecord {
+    pub uuid: String,
+    /// The stored consumer (id, generation) the write is fenced on; None
+    /// when the consumer is new.
+    pub existing: Option<(i32, i64)>,
+    pub project: String,
+    pub user: String,
+    /// None leaves the stored type alone (requests before 1.38).
+    pub consumer_type: Option<String>,
+    /// (provider id, class id, used) rows to insert; all with used > 0.
+    pub rows: Vec<(i32, i32, i64)>,
+}
+
+/// A whole claim: consumers written together, providers whose generation moves.
+#[derive(Debug, Clone)]
+pub struct ClaimRecord {
+    pub consumers: Vec<ConsumerRecord>,
+    pub bump_providers: Vec<i32>,
+    pub at: NaiveDateTime,
+}
+
+/// The consumer id each consumer ended with (None: its record was removed).
+pub type ClaimOutcome = Vec<Option<i32>>;
+
+/// Writes one claim. Fails with `StoreError::Conflict` when a consumer's
+/// stored generation moved (it cannot on a single node: the engine
+/// serialises writes per consumer; the fence keeps several nodes honest).
+pub fn persist_claim(
+    conn: &mut AnyConnection,
+    claim: &ClaimRecord,
+) -> Result<ClaimOutcome, StoreError> {
+    // Writes first: on SQLite the first write takes the database lock, so
+    // a read-then-write upgrade can never fail with a stale snapshot.
+    for rp in &claim.bump_providers {
+        diesel::update(resource_providers::table.find(rp))
+            .set((
+                resource_providers::generation.eq(resource_providers::generation + 1),
+                resource_providers::updated_at.eq(Some(claim.at)),
+            ))
+            .execute(conn)?;
+    }
+    let mut outcome = Vec::with_capacity(claim.consumers.len());
+    for c in &claim.consumers {
+        diesel::delete(allocations::table.filter(allocations::consumer_id.eq(&c.uuid)))
+            .execute(conn)?;
+        if c.rows.is_empty() {
+            if let Some((id, generation)) = c.existing {
+                let n = diesel::delete(
+                    consumers::table
+                        .filter(consumers::id.eq(id))
+                        .filter(consumers::generation.eq(generation as i32)),
+                )
+                .execute(conn)?;
+                if n != 1 {
+                    return Err(StoreError::Conflict(c.uuid.clone()));
+                }
+            }
+            outcome.push(None);
+            continue;
+        }
+        let project = external_id(conn, Table::Projects, &c.project, claim.at)?;
+        let user = external_id(conn, Table::Users, &c.user, claim.at)?;
+        let ctype = match &c.consumer_type {
+            Some(name) => Some(consumer_type_id(conn, name, claim.at)?),
+            None => None,
+        };
+        let id = match c.existing {
+            Some((id, generation)) => {
+                let target = consumers::table
+                    .filter(consumers::id.eq(id))
+                    .filter(consumers::generation.eq(generation as i32));
+                let n = match ctype {
+                    Some(t) => diesel::update(target)
+                        .set((
+                            consumers::generation.eq(generation as i32 + 1),
+                            consumers::project_id.eq(project),
+                            consumers::user_id.eq(user),
+                            consumers::consumer_type_id.eq(Some(t)),
+                            consumers::updated_at.eq(Some(claim.at)),
+                        ))
+                        .execute(conn)?,
+                    None => diesel::update(target)
+                        .set((
+                            consumers::generation.eq(generation as i32 + 1),
+                            consumers::project_id.eq(project),
+                            consumers::user_id.eq(user),
+                            consumers::updated_at.eq(Some(claim.at)),
+                        ))
+                        .execute(conn)?,
+                };
+                if n != 1 {
+                    return Err(StoreError::Conflict(c.uuid.clone()));
+                }
+                id
+            }
+            None => diesel::insert_into(consumers::table)
+                .values((
+                    consumers::uuid.eq(&c.uuid),
+                    consumers::project_id.eq(project),
+                    consumers::user_id.eq(user),
+                    consumers::generation.eq(1),
+                    consumers::consumer_type_id.eq(ctype),
+                    consumers::created_at.eq(Some(claim.at)),
+                    consumers::updated_at.eq(Some(claim.at)),
+                ))
+                .returning(consumers::id)
+                .get_result(conn)?,
+        };
+        for (rp, rc, used) in &c.rows {
+            diesel::insert_into(allocations::table)
+                .values((
+                    allocations::resource_provider_id.eq(rp),
+                    allocations::consumer_id.eq(&c.uuid),
+                    allocations::resource_class_id.eq(rc),
+                    allocations::used.eq(*used as i32),
+                    allocations::created_at.eq(Some(claim.at)),
+                ))
+                .execute(conn)?;
+        }
+        outcome.push(Some(id));
+    }
+    Ok(outcome)
+}
+
+/// Removes every allocation of a consumer and its record, without any
+/// generation checks (upstream's DELETE /allocations/{consumer}).
+pub fn delete_consumer(conn: &mut AnyConnection, uuid: &str) -> Result<(), StoreError> {
+    diesel::delete(allocations::table.filter(allocations::consumer_id.eq(uuid))).execute(conn)?;
+    diesel::delete(consumers::table.filter(consumers::uuid.eq(uuid))).execute(conn)?;
+    Ok(())
+}
+
+enum Table {
+    Projects,
+    Users,
+}
+
+/// The id of a project or user by external id, created on first use.
+fn external_id(
+    conn: &mut AnyConnection,
+    table: Table,
+    external: &str,
+    at: NaiveDateTime,
+) -> Result<i32, StoreError> {
+    match table {
+        Table::Projects => {
+            if let Some(id) = projects::table
+                .filter(projects::external_id.eq(external))
+                .select(projects::id)
+                .first::<i32>(conn)
+                .optional()?
+            {
+                return Ok(id);
+            }
+            Ok(diesel::insert_into(projects::table)
+                .values((
+                    projects::external_id.eq(external),
+                    projects::created_at.eq(Some(at)),
+                ))
+                .returning(projects::id)
+                .get_result(conn)?)
+        }
+        Table::Users => {
+            if let Some(id) = users::table
+                .filter(users::external_id.eq(external))
+                .select(users::id)
+                .first::<i32>(conn)
+                .optional()?
+            {
+                return Ok(id);
+            }
+            Ok(diesel::insert_into(users::table)
+                .values((
+                    users::external_id.eq(external),
+                    users::created_at.eq(Some(at)),
+                ))
+                .returning(users::id)
+                .get_result(conn)?)
+        }
+    }
+}
+
+fn consumer_type_id(
+    conn: &mut AnyConnection,
+    name: &str,
+    at: NaiveDateTime,
+) -> Result<i32, StoreError> {
+    if let Some(id) = consumer_types::table
+        .filter(consumer_types::name.eq(name))
+        .select(consumer_types::id)
+        .first::<i32>(conn)
+        .optional()?
+    {
+        return Ok(id);
+    }
+    Ok(diesel::insert_into(consumer_types::table)
+        .values((
+            consumer_types::name.eq(name),
+            consumer_types::created_at.eq(Some(at)),
+        ))
+        .returning(consumer_types::id)
+        .get_result(conn)?)
+}
