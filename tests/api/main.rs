@@ -3,6 +3,7 @@
 //! may CREATE DATABASE from); without it they are skipped with one line.
 
 mod common;
+mod concurrency;
 mod http_core;
 mod providers;
 mod resource_classes;
