@@ -359,3 +359,137 @@ mod tests {
         assert_eq!(l.pending_count(), 1);
     }
 }
+
+/// Random interleavings of prepare, commit, abort and expiry across a few
+/// providers, as a coordinator would drive them, checked against a plain
+/// model of committed claims.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PROVIDERS: usize = 3;
+    const TOTAL: i64 = 10;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Start a claim taking (provider, amount) pairs; amount < 0 releases
+        /// part of what earlier committed claims took.
+        Begin(Vec<(usize, i64)>),
+        /// Prepare the next provider of a claim in flight.
+        Step(usize),
+        /// Commit a fully prepared claim (after the persist succeeded).
+        Commit(usize),
+        Abort(usize),
+        /// Time passes by this many seconds (reservations may expire).
+        Tick(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            prop::collection::vec((0..PROVIDERS, -3i64..=4), 1..=3).prop_map(Op::Begin),
+            (0usize..8).prop_map(Op::Step),
+            (0usize..8).prop_map(Op::Commit),
+            (0usize..8).prop_map(Op::Abort),
+            (0u64..40).prop_map(Op::Tick),
+        ]
+    }
+
+    struct Claim {
+        token: Token,
+        parts: Vec<(usize, i64)>,
+        prepared: usize,
+        started: Instant,
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn no_oversubscription_and_usage_is_the_committed_sum(ops in prop::collection::vec(op(), 1..120)) {
+            let start = Instant::now();
+            let mut now = start;
+            let ttl = Duration::from_secs(60);
+            let mut ledgers: Vec<Ledger> = (0..PROVIDERS)
+                .map(|_| Ledger::new(BTreeMap::from([(0, Inventory::with_total(TOTAL))]), BTreeMap::new()))
+                .collect();
+            let mut committed = [0i64; PROVIDERS];
+            let mut claims: Vec<Claim> = vec![];
+            let mut next: Token = 1;
+            for op in ops {
+                match op {
+                    Op::Begin(parts) => {
+                        // One part per provider, sorted as the coordinator sends them;
+                        // releases never exceed what is committed.
+                        let mut merged: BTreeMap<usize, i64> = BTreeMap::new();
+                        for (p, d) in parts { *merged.entry(p).or_default() += d; }
+                        let parts: Vec<(usize, i64)> = merged
+                            .into_iter()
+                            .map(|(p, d)| (p, d.max(-committed[p])))
+                            .filter(|(_, d)| *d != 0)
+                            .collect();
+                        if !parts.is_empty() {
+                            claims.push(Claim { token: next, parts, prepared: 0, started: now });
+                            next += 1;
+                        }
+                    }
+                    Op::Step(i) if !claims.is_empty() => {
+                        let i = i % claims.len();
+                        let c = &mut claims[i];
+                        if c.prepared == c.parts.len() { continue; }
+                        let (p, d) = c.parts[c.prepared];
+                        let req = [ClassRequest { class: 0, amounts: if d > 0 { vec![d] } else { vec![] }, delta: d }];
+                        let pending_before: i64 = ledgers[p].pending_take(0);
+                        match ledgers[p].prepare(c.token, &req, now, ttl) {
+                            Ok(()) => {
+                                prop_assert!(d <= 0 || committed[p] + pending_before + d <= TOTAL);
+                                c.prepared += 1;
+                            }
+                            Err(Refusal::Capacity(_)) => {
+                                prop_assert!(d > 0 && committed[p] + d > TOTAL, "refused while it fit");
+                                let c = claims.remove(i);
+                                for (q, _) in &c.parts[..c.prepared] { ledgers[*q].abort(c.token); }
+                            }
+                            Err(Refusal::Contended) => {
+                                prop_assert!(pending_before > 0, "contended with nothing pending");
+                                let c = claims.remove(i);
+                                for (q, _) in &c.parts[..c.prepared] { ledgers[*q].abort(c.token); }
+                            }
+                            Err(other) => prop_assert!(false, "unexpected refusal {other:?}"),
+                        }
+                    }
+                    Op::Commit(i) if !claims.is_empty() => {
+                        let i = i % claims.len();
+                        if claims[i].prepared < claims[i].parts.len() { continue; }
+                        let c = claims.remove(i);
+                        // The coordinator commits only what it persisted, and
+                        // persists only within the reservation's lifetime.
+                        if now.duration_since(c.started) >= ttl {
+                            for (q, _) in &c.parts { ledgers[*q].abort(c.token); }
+                            continue;
+                        }
+                        for (p, d) in &c.parts {
+                            ledgers[*p].commit(c.token, &[(0, *d)]);
+                            committed[*p] += d;
+                        }
+                    }
+                    Op::Abort(i) if !claims.is_empty() => {
+                        let i = i % claims.len();
+                        let c = claims.remove(i);
+                        for (q, _) in &c.parts[..c.prepared] { ledgers[*q].abort(c.token); }
+                    }
+                    Op::Tick(s) => {
+                        now += Duration::from_secs(s);
+                        for l in &mut ledgers { l.expire(now); }
+                    }
+                    _ => {}
+                }
+                for (p, l) in ledgers.iter().enumerate() {
+                    prop_assert_eq!(l.used(0), committed[p]);
+                    prop_assert!(l.used(0) <= TOTAL, "provider {} oversubscribed", p);
+                    // Everything reserved would still fit if it all committed.
+                    prop_assert!(l.used(0) + l.pending_take(0) <= TOTAL);
+                }
+            }
+        }
+    }
+}
