@@ -4,6 +4,7 @@
 
 mod common;
 mod concurrency;
+mod crash;
 mod http_core;
 mod providers;
 mod resource_classes;
