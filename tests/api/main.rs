@@ -6,6 +6,7 @@ mod common;
 mod concurrency;
 mod crash;
 mod http_core;
+mod process_restart;
 mod providers;
 mod resource_classes;
 mod store;
