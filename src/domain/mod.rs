@@ -1,5 +1,6 @@
 //! Pure types and rules of Placement: no I/O, no actix, no diesel.
 
+pub mod candidate_request;
 pub mod inventory;
 pub mod jsonschema;
 pub mod microversion;

@@ -13,14 +13,14 @@ const BAD_QS: &str = "Invalid query string parameters:";
 
 /// Python's `str.strip()`: Rust's White_Space plus the ASCII separators
 /// U+001C..U+001F, which Python also treats as whitespace.
-fn py_strip(s: &str) -> &str {
+pub(crate) fn py_strip(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
 }
 
 /// Python `int(s)` in base 10 over ASCII digits: surrounding whitespace
 /// (exactly Rust's `trim` set), one optional sign, single `_` between digits.
 /// Returns the value's canonical decimal text (" -0_07" → "-7", "-0" → "0").
-fn py_int(s: &str) -> Option<String> {
+pub(crate) fn py_int(s: &str) -> Option<String> {
     let s = s.trim();
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     // Splitting on '_' yields an empty piece for a leading, trailing or doubled '_'.
