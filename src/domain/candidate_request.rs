@@ -502,7 +502,7 @@ mod tests {
     /// 4.26): its schema check, `RequestWideParams.from_request`,
     /// `RequestGroup.dict_from_request` and the handler's `group_policy` check
     /// run on each query. One JSON record a line: `src` (the gabbit test it
-    /// comes from, "hand" or "sweep"), `v` (minor version), `q` (pairs) and
+    /// comes from, "hand", "sweep" or "fuzz2", random queries), `v` (minor version), `q` (pairs) and
     /// `want`: `{"err": [status, message, code]}` or `{"ok": {...}}` in the
     /// shape of `to_json` below (empty fields left out; `limit` negative for
     /// `negative_limit`; `group_policy` as it filters).
