@@ -316,31 +316,32 @@ impl Prefix {
     }
 }
 
-/// Upstream's `_QS_KEY_PATTERN(_1_33)` via `re.match`: `^(prefix)(suffix)?$`,
-/// where Python's `$` also matches before one final "\n" (so `required1\n`
-/// is key `required1`'s group, a quirk kept because the schema allows it).
+/// Upstream's `_QS_KEY_PATTERN(_1_33)` via `re.match`: `^(prefix)(suffix)?$`.
+/// Python's `$` also matches before one final "\n", so `required1\n` names
+/// group "1" (a quirk kept: from 1.25 the schema lets such keys through).
 fn split_group_key(key: &str, verbose: bool) -> Option<(Prefix, &str)> {
     let key = key.strip_suffix('\n').unwrap_or(key);
     let (prefix, suffix) = Prefix::ALL
         .iter()
         .find_map(|p| key.strip_prefix(p.name()).map(|rest| (*p, rest)))?;
-    let ok = suffix.is_empty()
-        || if verbose {
-            suffix.len() <= 64
-                && suffix
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        } else {
-            suffix.starts_with(|c: char| ('1'..='9').contains(&c))
-                && suffix.bytes().all(|b| b.is_ascii_digit())
-        };
-    ok.then_some((prefix, suffix))
+    (suffix.is_empty() || is_suffix(suffix, verbose)).then_some((prefix, suffix))
+}
+
+/// `[a-zA-Z0-9_-]{1,64}` from 1.33 (`verbose`), `[1-9][0-9]*` before.
+fn is_suffix(s: &str, verbose: bool) -> bool {
+    if verbose {
+        let ok = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        (1..=64).contains(&s.len()) && s.bytes().all(ok)
+    } else {
+        s.starts_with(|c: char| ('1'..='9').contains(&c)) && s.bytes().all(|b| b.is_ascii_digit())
+    }
 }
 
 /// `_parse_request_items`: pairs in order, so the first bad value errors
-/// first. `requiredS`/`member_ofS` read every value of that exact key (upstream
-/// re-reads them at each occurrence, with the same outcome, so once suffices);
-/// `resourcesS`/`in_treeS` take each value in turn, the last one winning.
+/// first. `requiredS`/`member_ofS` read every value of that exact key, never of
+/// a "\n"-ended one (upstream re-reads them at each occurrence, with the same
+/// outcome, so once suffices); `resourcesS`/`in_treeS` take each value in
+/// turn, the last one winning.
 fn parse_groups(
     pairs: &[(String, String)],
     version: Version,
