@@ -282,6 +282,7 @@ fn benches(c: &mut Criterion) {
         let settings = Settings {
             policy: Policy::new(PolicyMode::Legacy),
             cors: None,
+            candidates: Default::default(),
         };
         let app = sys.block_on(awtest::init_service(placement_app!(engine, settings)));
 

@@ -161,7 +161,7 @@ fn put_schema(ctx: &RequestContext) -> Value {
     }
 }
 
-fn post_schema(ctx: &RequestContext) -> Value {
+pub(super) fn post_schema(ctx: &RequestContext) -> Value {
     json!({
         "type": "object",
         "minProperties": 1,
@@ -173,7 +173,11 @@ fn post_schema(ctx: &RequestContext) -> Value {
 // ---- body → engine claim ----
 
 /// One consumer's body (dict form) as an engine claim.
-fn consumer_claim(ctx: &RequestContext, consumer: String, body: &Value) -> ConsumerClaim {
+pub(super) fn consumer_claim(
+    ctx: &RequestContext,
+    consumer: String,
+    body: &Value,
+) -> ConsumerClaim {
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
     let (project, user) = match (text("project_id"), text("user_id")) {
         (Some(p), Some(u)) => (p, u),

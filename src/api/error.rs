@@ -134,6 +134,12 @@ impl From<EngineError> for ApiError {
             ))
             .with_code(codes::CONCURRENT_UPDATE),
             EngineError::NoAllocations(_) => ApiError::not_found(e.to_string()),
+            EngineError::ReshapeProviderNotFound(_) => {
+                ApiError::bad_request(e.to_string()).with_code(codes::PROVIDER_NOT_FOUND)
+            }
+            EngineError::ReshapeGenerationConflict { .. } => {
+                ApiError::conflict(e.to_string()).with_code(codes::CONCURRENT_UPDATE)
+            }
             EngineError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
             EngineError::Store(_) | EngineError::Internal(_) => {
                 log::error!("internal error: {e}");

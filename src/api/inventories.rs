@@ -61,7 +61,7 @@ fn post_schema() -> Value {
     s
 }
 
-fn put_all_schema() -> Value {
+pub(super) fn put_all_schema() -> Value {
     json!({
         "type": "object",
         "properties": {
@@ -74,7 +74,7 @@ fn put_all_schema() -> Value {
 }
 
 /// A validated record with upstream's defaults filled in.
-fn record(v: &Value) -> Inventory {
+pub(super) fn record(v: &Value) -> Inventory {
     let int = |k: &str, d: i64| v.get(k).and_then(Value::as_i64).unwrap_or(d);
     Inventory {
         total: int("total", 0),

@@ -2,6 +2,7 @@
 //! pipeline, errors and policy. Talks to the engine only.
 
 pub mod accept;
+mod allocation_candidates;
 mod allocations;
 pub mod context;
 pub mod error;
@@ -9,6 +10,7 @@ mod inventories;
 pub mod middleware;
 pub mod policy;
 mod provider_links;
+mod reshaper;
 mod resource_classes;
 mod resource_providers;
 mod root;
@@ -35,6 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     inventories::configure(cfg);
     provider_links::configure(cfg);
     allocations::configure(cfg);
+    allocation_candidates::configure(cfg);
+    reshaper::configure(cfg);
     usages::configure(cfg);
     cfg.default_service(web::to(not_found_route));
 }

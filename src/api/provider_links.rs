@@ -104,10 +104,12 @@ async fn put_aggregates(
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
-    let p = engine
-        .set_aggregates(&uuid, expected, aggs)
+    let mut p = engine
+        .set_aggregates(&uuid, expected, aggs.clone())
         .await
         .map_err(write_error)?;
+    // The answer echoes the request's order; reads list them sorted.
+    p.aggregates = aggs;
     let mut b = HttpResponse::Ok();
     cache_headers(&mut b, &ctx, None);
     Ok(json_response(&mut b, &aggregates_body(&ctx, &p)))

@@ -1,6 +1,7 @@
 //! HTTP-level settings: auth strategy, policy mode, CORS (the server contract's env variables).
 
 use super::policy::{Policy, PolicyMode};
+use crate::engine::SearchOptions;
 
 /// CORS as oslo.middleware does it, when an allowed origin is configured.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +32,7 @@ pub const ALLOW_METHODS: &str = "GET,PUT,POST,DELETE,PATCH";
 pub struct Settings {
     pub policy: Policy,
     pub cors: Option<Cors>,
+    pub candidates: SearchOptions,
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -42,7 +44,9 @@ fn split_list(s: &str) -> Vec<String> {
 
 impl Settings {
     /// Reads `PLACEMENT_AUTH_STRATEGY`, `PLACEMENT_POLICY_MODE`,
-    /// `PLACEMENT_CORS_ALLOWED_ORIGIN`, `PLACEMENT_CORS_ALLOW_HEADERS`.
+    /// `PLACEMENT_CORS_ALLOWED_ORIGIN`, `PLACEMENT_CORS_ALLOW_HEADERS`,
+    /// `PLACEMENT_MAX_ALLOCATION_CANDIDATES` (default 100000; -1 unlimited),
+    /// `PLACEMENT_RANDOMIZE_ALLOCATION_CANDIDATES` (true/false).
     pub fn from_env() -> Result<Settings, String> {
         let var = |k: &str| std::env::var(k).unwrap_or_default();
         let auth = var("PLACEMENT_AUTH_STRATEGY");
@@ -68,9 +72,29 @@ impl Settings {
                 allow_headers,
             }
         });
+        let mut candidates = SearchOptions::default();
+        let max = var("PLACEMENT_MAX_ALLOCATION_CANDIDATES");
+        if !max.trim().is_empty() {
+            let n: i64 = max.trim().parse().map_err(|_| {
+                format!("PLACEMENT_MAX_ALLOCATION_CANDIDATES must be an integer, got '{max}'")
+            })?;
+            // Upstream treats 0 like 1.
+            candidates.max_candidates = (n >= 0).then(|| n.max(1) as usize);
+        }
+        let randomize = var("PLACEMENT_RANDOMIZE_ALLOCATION_CANDIDATES");
+        candidates.randomize = match randomize.trim().to_ascii_lowercase().as_str() {
+            "" | "false" | "0" | "no" => false,
+            "true" | "1" | "yes" => true,
+            _ => {
+                return Err(format!(
+                    "PLACEMENT_RANDOMIZE_ALLOCATION_CANDIDATES must be true or false, got '{randomize}'"
+                ));
+            }
+        };
         Ok(Settings {
             policy: Policy::new(mode),
             cors,
+            candidates,
         })
     }
 }

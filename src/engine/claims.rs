@@ -3,7 +3,7 @@
 //! deltas → Prepare on every provider in id order → Persist (group commit)
 //! → Commit, or Abort every provider that was sent a Prepare.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -46,13 +46,15 @@ pub struct ConsumerClaim {
 }
 
 /// A claim resolved against the current state, ready for the protocol.
-struct Plan {
-    requests: BTreeMap<i32, Vec<ClassRequest>>,
-    bump: BTreeSet<i32>,
-    job: WriteJob,
+pub(super) struct Plan {
+    /// The new rows (provider, class, used); used 0 marks a removal.
+    pub(super) rows: Vec<(i32, i32, i64)>,
+    pub(super) requests: BTreeMap<i32, Vec<ClassRequest>>,
+    pub(super) bump: BTreeSet<i32>,
+    pub(super) job: WriteJob,
     /// What each consumer becomes after the commit (None: removed).
-    after: Vec<(String, Option<ConsumerState>)>,
-    at: chrono::NaiveDateTime,
+    pub(super) after: Vec<(String, Option<ConsumerState>)>,
+    pub(super) at: chrono::NaiveDateTime,
 }
 
 impl Engine {
@@ -78,7 +80,7 @@ impl Engine {
             .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())))
     }
 
-    async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, EngineError> {
+    pub(super) async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, EngineError> {
         let slots = self.inner.claim_slots.clone();
         tokio::time::timeout(ADMISSION_WAIT, slots.acquire_owned())
             .await
@@ -93,7 +95,7 @@ impl Engine {
             .consumer_locks
             .lock(claims.iter().map(|c| c.consumer.as_str()))
             .await;
-        let plan = self.plan_claim(&claims)?;
+        let plan = self.plan_claim(&claims, true)?;
         self.execute(plan).await
     }
 
@@ -111,6 +113,7 @@ impl Engine {
             *deltas.entry((a.provider, a.class)).or_default() -= a.used;
         }
         let plan = Plan {
+            rows: vec![],
             requests: requests_from(&deltas, &BTreeMap::new()),
             bump: BTreeSet::new(),
             job: WriteJob::DeleteConsumer(consumer.clone()),
@@ -122,7 +125,9 @@ impl Engine {
 
     /// Checks generations, resolves providers and classes, and computes
     /// each provider's part, in upstream's order of errors.
-    fn plan_claim(&self, claims: &[ConsumerClaim]) -> Result<Plan, EngineError> {
+    /// Consumer generations, then that every named provider exists, in
+    /// upstream's order of errors.
+    pub(super) fn check_claims(&self, claims: &[ConsumerClaim]) -> Result<(), EngineError> {
         let consumers = self.consumers();
         for c in claims {
             if let GenerationCheck::Expect(got) = c.generation {
@@ -135,6 +140,29 @@ impl Engine {
                 }
             }
         }
+        let providers = self.providers();
+        for c in claims {
+            if let Some((rp, _)) = c
+                .allocations
+                .iter()
+                .find(|(rp, _)| providers.get(rp).is_none())
+            {
+                return Err(EngineError::AllocationProviderNotFound(rp.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks generations, resolves providers and classes, and computes
+    /// each provider's part. `check_inventory` is false for a reshape,
+    /// whose inventories change in the same step.
+    pub(super) fn plan_claim(
+        &self,
+        claims: &[ConsumerClaim],
+        check_inventory: bool,
+    ) -> Result<Plan, EngineError> {
+        self.check_claims(claims)?;
+        let consumers = self.consumers();
         // (consumer index, provider id, class, used); used 0 marks a removal.
         let mut rows: Vec<(usize, i32, ClassName, i64)> = vec![];
         {
@@ -171,7 +199,9 @@ impl Engine {
                 })
                 .collect::<Result<_, _>>()?
         };
-        self.check_providers_have_inventory(&rows)?;
+        if check_inventory {
+            self.check_providers_have_inventory(&rows)?;
+        }
 
         let mut old: BTreeMap<(i32, i32), i64> = BTreeMap::new();
         for c in claims {
@@ -244,6 +274,10 @@ impl Engine {
             after.push((c.consumer.clone(), state));
         }
         Ok(Plan {
+            rows: rows
+                .iter()
+                .map(|(_, rp, rc, used)| (*rp, *rc, *used))
+                .collect(),
             requests: requests_from(&deltas, &amounts),
             bump: rows.iter().map(|(_, rp, _, _)| *rp).collect(),
             job: WriteJob::Claim(ClaimRecord {
@@ -267,12 +301,32 @@ impl Engine {
         &self,
         rows: &[(usize, i32, i32, i64)],
     ) -> Result<(), EngineError> {
-        let classes: BTreeSet<i32> = rows.iter().map(|r| r.2).collect();
-        let providers = self.providers();
+        let rows: Vec<(i32, i32, i64)> = rows.iter().map(|r| (r.1, r.2, r.3)).collect();
+        // A copy, so no read guard is held while the check reads again.
+        let classes: HashMap<i32, BTreeSet<i32>> = {
+            let providers = self.providers();
+            rows.iter()
+                .filter_map(|r| providers.by_id(r.0))
+                .map(|p| (p.id, p.inventories.keys().copied().collect()))
+                .collect()
+        };
+        self.missing_inventory_check(&rows, |rp, rc| {
+            classes.get(&rp).is_some_and(|c| c.contains(&rc))
+        })
+    }
+
+    /// Upstream's check that each provider named has inventory of at least
+    /// one class the claim asks for, listing every one that has not.
+    pub(super) fn missing_inventory_check(
+        &self,
+        rows: &[(i32, i32, i64)],
+        has_inventory: impl Fn(i32, i32) -> bool,
+    ) -> Result<(), EngineError> {
+        let classes: BTreeSet<i32> = rows.iter().map(|r| r.1).collect();
         let mut missing: BTreeSet<String> = BTreeSet::new();
-        for rp in rows.iter().map(|r| r.1).collect::<BTreeSet<_>>() {
-            if let Some(p) = providers.by_id(rp)
-                && !classes.iter().any(|c| p.inventories.contains_key(c))
+        for rp in rows.iter().map(|r| r.0).collect::<BTreeSet<_>>() {
+            if !classes.iter().any(|c| has_inventory(rp, *c))
+                && let Some(p) = self.providers().by_id(rp)
             {
                 missing.insert(p.uuid.clone());
             }
@@ -330,9 +384,19 @@ impl Engine {
             usage.push((*rp, after));
         }
         self.publish(&plan.bump, usage, plan.at);
+        self.apply_consumers(plan.after, outcome);
+        Ok(())
+    }
+
+    /// Publishes the consumers a persisted claim produced.
+    pub(super) fn apply_consumers(
+        &self,
+        after: Vec<(String, Option<ConsumerState>)>,
+        outcome: Vec<Option<i32>>,
+    ) {
         let mut ids = outcome.into_iter().flatten();
         let mut consumers = self.consumers_mut();
-        for (uuid, state) in plan.after {
+        for (uuid, state) in after {
             match state {
                 Some(mut s) => {
                     s.id = ids.next().unwrap_or(s.id);
@@ -343,7 +407,6 @@ impl Engine {
                 }
             }
         }
-        Ok(())
     }
 
     /// Sends Prepare to each provider in id order. A refusal caused only by
@@ -398,7 +461,7 @@ impl Engine {
         }
     }
 
-    fn refusal_error(&self, rp: i32, r: Refusal) -> EngineError {
+    pub(super) fn refusal_error(&self, rp: i32, r: Refusal) -> EngineError {
         let uuid = self
             .providers()
             .by_id(rp)

@@ -45,6 +45,18 @@ pub enum EngineError {
     ConcurrentUpdate,
     #[error("No allocations for consumer '{0}'")]
     NoAllocations(String),
+    #[error(
+        "Resource provider {0} in inventories not found: No resource provider with uuid {0} found"
+    )]
+    ReshapeProviderNotFound(String),
+    #[error(
+        "resource provider generation conflict for provider {provider}: actual: {actual}, given: {given}"
+    )]
+    ReshapeGenerationConflict {
+        provider: String,
+        actual: i64,
+        given: i64,
+    },
     #[error("The service is busy; retry the request.")]
     Busy,
     #[error(transparent)]

@@ -222,6 +222,36 @@ impl Ledger {
         Ok(())
     }
 
+    /// Holds the provider for a reshape: like `hold` but the caller checks
+    /// in-use classes itself, since allocations move in the same change.
+    pub fn freeze(&mut self, token: Token, now: Instant, ttl: Duration) -> Result<(), HoldRefusal> {
+        if self.hold.is_some() || !self.pending.is_empty() {
+            return Err(HoldRefusal::Busy);
+        }
+        self.hold = Some(Hold {
+            token,
+            deadline: now + ttl,
+        });
+        Ok(())
+    }
+
+    /// Finishes a reshape: new inventories (None keeps them), usage deltas,
+    /// and the hold released.
+    pub fn apply_reshape(
+        &mut self,
+        token: Token,
+        inventories: Option<BTreeMap<i32, Inventory>>,
+        deltas: &[(i32, i64)],
+    ) {
+        if let Some(inv) = inventories {
+            self.inventories = inv;
+        }
+        self.commit(token, deltas);
+        if self.hold.as_ref().is_some_and(|h| h.token == token) {
+            self.hold = None;
+        }
+    }
+
     /// Finishes a held inventory change with the persisted inventories.
     pub fn apply_inventories(&mut self, token: Token, inventories: BTreeMap<i32, Inventory>) {
         if self.hold.as_ref().is_some_and(|h| h.token == token) {
@@ -419,12 +449,18 @@ mod props {
                 match op {
                     Op::Begin(parts) => {
                         // One part per provider, sorted as the coordinator sends them;
-                        // releases never exceed what is committed.
+                        // releases never exceed what is committed and not already
+                        // being released by a claim in flight (a consumer releases
+                        // only its own allocations, one claim at a time).
                         let mut merged: BTreeMap<usize, i64> = BTreeMap::new();
                         for (p, d) in parts { *merged.entry(p).or_default() += d; }
+                        let releasing = |p: usize| -> i64 {
+                            claims.iter().flat_map(|c| c.parts.iter())
+                                .filter(|(q, d)| *q == p && *d < 0).map(|(_, d)| -d).sum()
+                        };
                         let parts: Vec<(usize, i64)> = merged
                             .into_iter()
-                            .map(|(p, d)| (p, d.max(-committed[p])))
+                            .map(|(p, d)| (p, d.max(-(committed[p] - releasing(p)).max(0))))
                             .filter(|(_, d)| *d != 0)
                             .collect();
                         if !parts.is_empty() {

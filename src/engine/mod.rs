@@ -1,6 +1,7 @@
 //! The engine: in-memory state in front of the store. The HTTP layer and
 //! embedding schedulers talk to it; it owns every write to the database.
 
+mod candidates;
 pub mod catalog;
 mod claims;
 pub mod consumers;
@@ -9,6 +10,7 @@ pub mod ledger;
 pub mod provider_actor;
 pub mod provider_state;
 pub mod providers;
+mod reshaper;
 mod resource_classes;
 mod runtime;
 mod store_writer;
@@ -20,12 +22,14 @@ use std::sync::{Arc, RwLock};
 
 use actix::Addr;
 
+pub use candidates::{Candidate, Candidates, SearchOptions};
 pub use catalog::{Catalog, Entry};
 pub use claims::{ConsumerClaim, GenerationCheck};
 pub use consumers::{Allocation, ConsumerState, ConsumerTable};
 pub use error::EngineError;
 pub use provider_state::ProviderState;
 pub use providers::{NewProvider, ProviderTable, ProviderUpdate};
+pub use reshaper::ReshapeInventory;
 pub use resource_classes::Ensured;
 pub use traits::TraitFilter;
 

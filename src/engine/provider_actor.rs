@@ -79,6 +79,52 @@ pub struct ApplyInventories {
     pub inventories: BTreeMap<i32, Inventory>,
 }
 
+/// Freezes the provider for a reshape (no claims until applied or aborted).
+#[derive(Message)]
+#[rtype(result = "Result<(), HoldRefusal>")]
+pub struct Freeze {
+    pub token: Token,
+}
+
+/// The ledger's inventories and committed usage.
+#[derive(Message)]
+#[rtype(result = "(BTreeMap<i32, Inventory>, BTreeMap<i32, i64>)")]
+pub struct ReadLedger;
+
+/// Applies a persisted reshape and releases the freeze; returns usage.
+#[derive(Message)]
+#[rtype(result = "BTreeMap<i32, i64>")]
+pub struct ApplyReshape {
+    pub token: Token,
+    pub inventories: Option<BTreeMap<i32, Inventory>>,
+    pub deltas: Vec<(i32, i64)>,
+}
+
+impl Handler<Freeze> for ProviderActor {
+    type Result = Result<(), HoldRefusal>;
+    fn handle(&mut self, m: Freeze, _: &mut Context<Self>) -> Self::Result {
+        self.ledger.freeze(m.token, Instant::now(), RESERVATION_TTL)
+    }
+}
+
+impl Handler<ReadLedger> for ProviderActor {
+    type Result = actix::MessageResult<ReadLedger>;
+    fn handle(&mut self, _: ReadLedger, _: &mut Context<Self>) -> Self::Result {
+        actix::MessageResult((
+            self.ledger.inventories().clone(),
+            self.ledger.usage().clone(),
+        ))
+    }
+}
+
+impl Handler<ApplyReshape> for ProviderActor {
+    type Result = actix::MessageResult<ApplyReshape>;
+    fn handle(&mut self, m: ApplyReshape, _: &mut Context<Self>) -> Self::Result {
+        self.ledger.apply_reshape(m.token, m.inventories, &m.deltas);
+        actix::MessageResult(self.ledger.usage().clone())
+    }
+}
+
 /// Stops the actor (its provider was deleted).
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -134,6 +134,9 @@ impl ProviderTable {
                 p.aggregates.push(agg);
             }
         }
+        for p in table.by_id.values_mut() {
+            p.aggregates = sorted_unique(&p.aggregates);
+        }
         for (rp, t) in data.traits {
             if let Some(p) = table.by_id.get_mut(&rp) {
                 p.traits.insert(t);
@@ -146,6 +149,13 @@ impl ProviderTable {
         }
         table
     }
+}
+
+/// Aggregates are kept sorted, so reads answer the same before and after
+/// a restart (the store keeps no order).
+fn sorted_unique(v: &[String]) -> Vec<String> {
+    let set: BTreeSet<&String> = v.iter().collect();
+    set.into_iter().cloned().collect()
 }
 
 /// How long an inventory change waits for claims in flight on the provider.
@@ -484,7 +494,7 @@ impl Engine {
                 let p = t
                     .get_mut(uuid)
                     .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-                p.aggregates = aggregates;
+                p.aggregates = sorted_unique(&aggregates);
                 Ok(p.clone())
             }
         }
@@ -533,12 +543,17 @@ impl Engine {
             let w = what.clone();
             let done = self
                 .with_conn(move |c| {
-                    store::providers::fenced(c, id, expected, |c| match &*w {
-                        Attach::Inventories(v) => {
-                            store::providers::replace_inventories(c, id, v, at)
+                    store::providers::fenced(c, id, expected, |c| {
+                        store::providers::touch(c, id, at)?;
+                        match &*w {
+                            Attach::Inventories(v) => {
+                                store::providers::replace_inventories(c, id, v, at)
+                            }
+                            Attach::Aggregates(v) => {
+                                store::providers::replace_aggregates(c, id, v, at)
+                            }
+                            Attach::Traits(v) => store::providers::replace_traits(c, id, v, at),
                         }
-                        Attach::Aggregates(v) => store::providers::replace_aggregates(c, id, v, at),
-                        Attach::Traits(v) => store::providers::replace_traits(c, id, v, at),
                     })
                 })
                 .await?;
@@ -553,9 +568,10 @@ impl Engine {
             .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
         // Relative: a claim committed meanwhile moved it too.
         p.generation += 1;
+        p.updated_at = Some(at);
         match &*what {
             Attach::Inventories(v) => p.replace_inventories(v, at),
-            Attach::Aggregates(v) => p.aggregates = v.clone(),
+            Attach::Aggregates(v) => p.aggregates = sorted_unique(v),
             Attach::Traits(v) => p.traits = v.iter().copied().collect(),
         }
         Ok(p.clone())

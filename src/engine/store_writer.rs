@@ -8,7 +8,7 @@
 use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::allocations::{self, ClaimOutcome, ClaimRecord};
+use crate::store::allocations::{self, ClaimOutcome, ClaimRecord, ReshapeRecord};
 use crate::store::{Pool, StoreError};
 
 /// Most claims in one transaction.
@@ -21,6 +21,7 @@ pub enum WriteJob {
     Claim(ClaimRecord),
     /// Upstream's unfenced DELETE /allocations/{consumer}.
     DeleteConsumer(String),
+    Reshape(ReshapeRecord),
 }
 
 struct Job {
@@ -86,6 +87,7 @@ fn write_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<ClaimOutcome, StoreErro
         for job in batch {
             let one = conn.transaction::<ClaimOutcome, StoreError, _>(|conn| match &job.work {
                 WriteJob::Claim(record) => allocations::persist_claim(conn, record),
+                WriteJob::Reshape(record) => allocations::persist_reshape(conn, record),
                 WriteJob::DeleteConsumer(uuid) => {
                     allocations::delete_consumer(conn, uuid).map(|_| vec![])
                 }

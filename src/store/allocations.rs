@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{allocations, consumer_types, consumers, projects, resource_providers, users};
 use super::{AnyConnection, StoreError};
+use crate::domain::inventory::Inventory;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ConsumerRow {
@@ -192,6 +193,33 @@ pub fn persist_claim(
         outcome.push(Some(id));
     }
     Ok(outcome)
+}
+
+/// A reshape: inventories replaced, generations moved, allocations rewritten.
+#[derive(Debug, Clone)]
+pub struct ReshapeRecord {
+    pub inventories: Vec<(i32, Vec<(i32, Inventory)>)>,
+    /// (provider id, how many generations it moves)
+    pub bumps: Vec<(i32, i32)>,
+    pub claim: ClaimRecord,
+}
+
+pub fn persist_reshape(
+    conn: &mut AnyConnection,
+    r: &ReshapeRecord,
+) -> Result<ClaimOutcome, StoreError> {
+    for (rp, n) in &r.bumps {
+        diesel::update(resource_providers::table.find(rp))
+            .set((
+                resource_providers::generation.eq(resource_providers::generation + *n),
+                resource_providers::updated_at.eq(Some(r.claim.at)),
+            ))
+            .execute(conn)?;
+    }
+    for (rp, inventories) in &r.inventories {
+        super::providers::replace_inventories(conn, *rp, inventories, r.claim.at)?;
+    }
+    persist_claim(conn, &r.claim)
 }
 
 /// Removes every allocation of a consumer and its record, without any

@@ -218,6 +218,15 @@ pub fn bump_generation(
     Ok(n == 1)
 }
 
+/// Sets `updated_at`, as upstream's column default does on every
+/// generation bump.
+pub fn touch(conn: &mut AnyConnection, id: i32, at: NaiveDateTime) -> Result<(), StoreError> {
+    diesel::update(resource_providers::table.find(id))
+        .set(resource_providers::updated_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// An error inside a transaction that must roll it back.
 #[derive(Debug)]
 pub enum Fenced {

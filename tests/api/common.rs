@@ -98,6 +98,7 @@ pub fn settings(mode: PolicyMode) -> Settings {
     Settings {
         policy: Policy::new(mode),
         cors: None,
+        candidates: Default::default(),
     }
 }
 
