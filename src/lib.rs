@@ -4,6 +4,7 @@
 pub mod api;
 pub mod domain;
 pub mod engine;
+pub mod load;
 pub mod server;
 pub mod store;
 

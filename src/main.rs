@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use placement_rs::engine::{EngineConfig, prepare_database};
+use placement_rs::load::{self, LoadOptions};
 use placement_rs::server::{ServeConfig, serve};
 
 const DEFAULT_DB: &str = "sqlite://placement.sqlite";
@@ -38,6 +39,18 @@ enum Command {
         #[arg(long, env = "PLACEMENT_WORKERS", default_value_t = 0)]
         workers: usize,
     },
+    /// Run a scheduler-shaped load against any Placement endpoint (ours or
+    /// upstream's) and report throughput, latency percentiles, 409s by code
+    /// and an invariant check of the server's usages.
+    ///
+    /// Populates --providers compute nodes (optionally nested with
+    /// --numa-nodes/--pfs), then runs --concurrency schedulers that GET
+    /// /allocation_candidates, pick one and PUT /allocations/{new consumer}
+    /// (retrying on 409), with --delete-rate/--move-rate churn, for
+    /// --duration seconds or --count attempts; --mode read only queries
+    /// candidates, --mode populate only populates. Exits non-zero when the
+    /// invariant check fails.
+    Load(Box<LoadOptions>),
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -69,6 +82,7 @@ fn main() -> ExitCode {
             workers,
         })
         .map_err(|e| e.to_string()),
+        Command::Load(opts) => load::run(&opts).map_err(|e| e.to_string()),
         Command::Db {
             command: DbCommand::Sync { database_url },
         } => prepare_database(&EngineConfig::new(database_url))

@@ -1,0 +1,234 @@
+//! A thin HTTP client for a Placement endpoint: fixed headers, timing and
+//! recording of every request, JSON bodies in and out.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::LoadError;
+use super::stats::Recorder;
+
+/// The kinds of request the load generator sends, each with its own histogram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    CreateTrait,
+    CreateProvider,
+    PutInventory,
+    PutAggregates,
+    PutTraits,
+    Candidates,
+    Claim,
+    GetAllocations,
+    Move,
+    Delete,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 10] = [
+        Kind::CreateTrait,
+        Kind::CreateProvider,
+        Kind::PutInventory,
+        Kind::PutAggregates,
+        Kind::PutTraits,
+        Kind::Candidates,
+        Kind::Claim,
+        Kind::GetAllocations,
+        Kind::Move,
+        Kind::Delete,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::CreateTrait => "create_trait",
+            Kind::CreateProvider => "create_provider",
+            Kind::PutInventory => "put_inventory",
+            Kind::PutAggregates => "put_aggregates",
+            Kind::PutTraits => "put_traits",
+            Kind::Candidates => "candidates",
+            Kind::Claim => "claim",
+            Kind::GetAllocations => "get_allocations",
+            Kind::Move => "move",
+            Kind::Delete => "delete",
+        }
+    }
+
+    /// Dense index, for per-kind arrays.
+    pub fn index(self) -> usize {
+        Kind::ALL.iter().position(|k| *k == self).unwrap_or(0)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A Placement microversion such as 1.39 (only 1.x exists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Microversion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl Microversion {
+    pub fn at_least(self, minor: u32) -> bool {
+        self.major > 1 || (self.major == 1 && self.minor >= minor)
+    }
+}
+
+impl FromStr for Microversion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (major, minor) = s
+            .split_once('.')
+            .ok_or_else(|| format!("microversion {s:?} is not MAJOR.MINOR"))?;
+        let parse = |p: &str| {
+            p.parse::<u32>()
+                .map_err(|_| format!("microversion {s:?} is not MAJOR.MINOR"))
+        };
+        Ok(Microversion {
+            major: parse(major)?,
+            minor: parse(minor)?,
+        })
+    }
+}
+
+impl fmt::Display for Microversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// A response: its status and its JSON body (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Placement's error code (`errors[0].code`), if the body has one.
+    pub fn error_code(&self) -> Option<&str> {
+        error_code(&self.body)
+    }
+
+    /// Turn a non-2xx reply into an error naming the request.
+    pub fn expect_success(self, method: &Method, path: &str) -> Result<Reply, LoadError> {
+        if self.is_success() {
+            Ok(self)
+        } else {
+            Err(LoadError::Status {
+                method: method.to_string(),
+                path: path.to_string(),
+                status: self.status,
+                body: self.body.to_string(),
+            })
+        }
+    }
+}
+
+/// Placement's error code in an error body; upstream always sends one from
+/// 1.23 on, and `placement.undefined_code` when nothing more specific applies.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body.get("errors")?.get(0)?.get("code")?.as_str()
+}
+
+/// A cheaply cloneable client bound to one endpoint and microversion.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    pub microversion: Microversion,
+}
+
+impl Client {
+    pub fn new(
+        base: &str,
+        token: &str,
+        microversion: Microversion,
+        timeout: Duration,
+        pool: usize,
+    ) -> Result<Self, LoadError> {
+        let mut headers = HeaderMap::new();
+        let value = |v: &str| {
+            HeaderValue::from_str(v)
+                .map_err(|_| LoadError::Config(format!("bad header value {v:?}")))
+        };
+        headers.insert("x-auth-token", value(token)?);
+        headers.insert(
+            "openstack-api-version",
+            value(&format!("placement {microversion}"))?,
+        );
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(timeout)
+            // One idle connection per concurrent worker: reconnecting would
+            // measure TCP setup instead of the server.
+            .pool_max_idle_per_host(pool.max(1))
+            .build()
+            .map_err(LoadError::Client)?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            microversion,
+        })
+    }
+
+    /// Send one request, time it and record it under `kind`. A transport
+    /// failure is recorded as an error (status 0) and returned.
+    pub async fn call(
+        &self,
+        rec: &mut Recorder,
+        kind: Kind,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, LoadError> {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(b.to_string());
+        }
+        let started = Instant::now();
+        let sent = async {
+            let resp = req.send().await?;
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, bytes))
+        }
+        .await;
+        let elapsed = started.elapsed();
+        match sent {
+            Ok((status, bytes)) => {
+                let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                let reply = Reply { status, body };
+                rec.record(kind, started, elapsed, status, reply.error_code());
+                Ok(reply)
+            }
+            Err(source) => {
+                rec.record(kind, started, elapsed, 0, None);
+                Err(LoadError::Transport {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                    source,
+                })
+            }
+        }
+    }
+}
