@@ -105,6 +105,10 @@ pub struct LoadOptions {
     /// SRIOV_NET_VF total per PF child.
     #[arg(long, default_value_t = 8)]
     pub vfs_per_pf: u64,
+    /// Skip populate: reuse the providers of these aggregates (an earlier
+    /// run's, as its report prints them); {agg}/{aggN} name them in order.
+    #[arg(long, value_delimiter = ',')]
+    pub reuse_aggregates: Vec<uuid::Uuid>,
     /// Name prefix of the run's providers (default: load-<random>), unique per run.
     #[arg(long)]
     pub prefix: Option<String>,
@@ -270,6 +274,40 @@ fn tick(
     })
 }
 
+/// Populate with a progress bar of providers created.
+async fn populate_layout(
+    opts: &LoadOptions,
+    client: &Client,
+    layout: Arc<Layout>,
+) -> Result<Stats, LoadError> {
+    let total = layout.providers().count();
+    eprintln!(
+        "populating {} compute nodes ({total} providers) as {}, aggregates {:?}",
+        opts.providers,
+        layout.prefix,
+        layout
+            .aggregates
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+    );
+    let bar = progress(
+        opts.quiet,
+        total as u64,
+        "populate [{bar:40}] {pos}/{len} providers  {per_sec}  {elapsed_precise}",
+    );
+    let populated = populate::populate(
+        client,
+        layout,
+        opts.populate_concurrency,
+        Arc::new(Live::default()),
+        bar.clone(),
+    )
+    .await;
+    bar.finish_and_clear();
+    populated
+}
+
 async fn run_async(opts: &LoadOptions, mv: Microversion) -> Result<LoadResult, LoadError> {
     let pool = opts.concurrency.max(opts.populate_concurrency);
     let client = Client::new(
@@ -283,35 +321,23 @@ async fn run_async(opts: &LoadOptions, mv: Microversion) -> Result<LoadResult, L
         .prefix
         .clone()
         .unwrap_or_else(|| format!("load-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]));
-    let layout = Arc::new(populate::plan(opts, &prefix));
+    let bucket = Duration::from_secs_f64(opts.bucket);
+    let started = Instant::now();
+    let (layout, populate_stats) = if opts.reuse_aggregates.is_empty() {
+        let layout = Arc::new(populate::plan(opts, &prefix));
+        let stats = populate_layout(opts, &client, layout.clone()).await?;
+        (layout, stats)
+    } else {
+        let layout = populate::discover(&client, &prefix, &opts.reuse_aggregates).await?;
+        eprintln!(
+            "reusing {} providers of {:?}",
+            layout.trees.len(),
+            opts.reuse_aggregates
+        );
+        (Arc::new(layout), Stats::default())
+    };
     let path = candidates_path(&opts.query, &layout, opts.limit)?;
     let total = layout.providers().count();
-    eprintln!(
-        "populating {} compute nodes ({total} providers) as {prefix}, aggregates {:?}",
-        opts.providers,
-        layout
-            .aggregates
-            .iter()
-            .map(|a| a.to_string())
-            .collect::<Vec<_>>()
-    );
-    let bar = progress(
-        opts.quiet,
-        total as u64,
-        "populate [{bar:40}] {pos}/{len} providers  {per_sec}  {elapsed_precise}",
-    );
-    let started = Instant::now();
-    let populated = populate::populate(
-        &client,
-        layout.clone(),
-        opts.populate_concurrency,
-        Arc::new(Live::default()),
-        bar.clone(),
-    )
-    .await;
-    bar.finish_and_clear();
-    let populate_stats = populated?;
-    let bucket = Duration::from_secs_f64(opts.bucket);
     let populate = PhaseResult::new(&populate_stats, started.elapsed(), bucket);
 
     let mut run_stats = Stats::default();
@@ -395,6 +421,7 @@ async fn run_async(opts: &LoadOptions, mv: Microversion) -> Result<LoadResult, L
         aggregates: layout.aggregates.clone(),
         candidates_path: path,
         providers_created: total,
+        reused: !opts.reuse_aggregates.is_empty(),
         populate,
         run: run.map(|(r, _)| r),
         outcomes,

@@ -253,6 +253,62 @@ async fn create_provider(
     Ok(())
 }
 
+/// The layout of an earlier run, from its aggregates: every provider in any
+/// of them, so a workload can be repeated without populating again.
+pub async fn discover(
+    client: &Client,
+    prefix: &str,
+    aggregates: &[Uuid],
+) -> Result<Layout, LoadError> {
+    let list: Vec<String> = aggregates.iter().map(Uuid::to_string).collect();
+    let path = format!("/resource_providers?member_of=in:{}", list.join(","));
+    let live = Arc::new(Live::default());
+    let mut rec = Recorder::new(Instant::now(), live);
+    let reply = client
+        .call(&mut rec, Kind::CreateProvider, Method::GET, &path, None)
+        .await?
+        .expect_success(&Method::GET, &path)?;
+    let bad = || LoadError::Response {
+        what: path.clone(),
+        detail: "no resource_providers list with uuids".into(),
+    };
+    let providers = reply
+        .body
+        .get("resource_providers")
+        .and_then(Value::as_array)
+        .ok_or_else(bad)?;
+    let trees = providers
+        .iter()
+        .map(|p| {
+            let uuid = p
+                .get("uuid")
+                .and_then(Value::as_str)
+                .and_then(|u| u.parse().ok())
+                .ok_or_else(bad)?;
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let plan = ProviderPlan {
+                uuid,
+                name,
+                parent: None,
+                inventory: Vec::new(),
+                aggregates: Vec::new(),
+                traits: Vec::new(),
+            };
+            Ok(vec![plan])
+        })
+        .collect::<Result<_, LoadError>>()?;
+    Ok(Layout {
+        prefix: prefix.to_string(),
+        aggregates: aggregates.to_vec(),
+        custom_traits: Vec::new(),
+        trees,
+    })
+}
+
 /// Create the layout's custom traits, then its trees with `concurrency`
 /// workers (a tree is created by one worker, parents before children).
 pub async fn populate(

@@ -120,6 +120,8 @@ pub struct LoadResult {
     pub aggregates: Vec<uuid::Uuid>,
     pub candidates_path: String,
     pub providers_created: usize,
+    /// Providers came from --reuse-aggregates: nothing was populated.
+    pub reused: bool,
     pub populate: PhaseResult,
     pub run: Option<PhaseResult>,
     pub outcomes: Outcomes,
@@ -138,9 +140,7 @@ fn counts(title: &str, map: &BTreeMap<String, u64>, out: &mut String) {
     }
 }
 
-/// The human-readable report printed at the end of a run.
-pub fn render(result: &LoadResult) -> String {
-    let mut out = String::new();
+fn populate_section(result: &LoadResult, out: &mut String) {
     let p = &result.populate;
     let _ = writeln!(
         out,
@@ -151,7 +151,21 @@ pub fn render(result: &LoadResult) -> String {
         p.requests
     );
     out.push_str(&table(&p.kinds));
-    counts("populate failures", &p.failures, &mut out);
+    counts("populate failures", &p.failures, out);
+}
+
+/// The human-readable report printed at the end of a run.
+pub fn render(result: &LoadResult) -> String {
+    let mut out = String::new();
+    if result.reused {
+        let _ = writeln!(
+            out,
+            "\nreused {} providers of aggregates {:?}",
+            result.providers_created, result.aggregates
+        );
+    } else {
+        populate_section(result, &mut out);
+    }
     if let Some(run) = &result.run {
         let o = &result.outcomes;
         let _ = writeln!(
