@@ -221,12 +221,18 @@ impl Client {
                 rec.record(kind, started, elapsed, status, reply.error_code());
                 Ok(reply)
             }
-            Err(source) => {
+            Err(e) => {
                 rec.record(kind, started, elapsed, 0, None);
+                let mut detail = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    detail = format!("{detail}: {c}");
+                    cause = c.source();
+                }
                 Err(LoadError::Transport {
                     method: method.to_string(),
                     path: path.to_string(),
-                    source,
+                    detail,
                 })
             }
         }

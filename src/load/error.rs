@@ -7,12 +7,13 @@ use std::path::PathBuf;
 pub enum LoadError {
     #[error("bad option: {0}")]
     Config(String),
-    #[error("HTTP {method} {path}: {source}")]
+    /// No response; `detail` is the whole error chain (reqwest's own
+    /// message hides the cause, e.g. a reset connection).
+    #[error("HTTP {method} {path}: {detail}")]
     Transport {
         method: String,
         path: String,
-        #[source]
-        source: reqwest::Error,
+        detail: String,
     },
     #[error("{method} {path} answered {status}: {body}")]
     Status {
