@@ -313,3 +313,21 @@ fn query_placeholders_and_budget() {
     let past = Budget::new(Some(Instant::now()), None);
     assert!(!past.take());
 }
+
+#[test]
+fn check_report_counts_a_tree_spanning_consumer_once() {
+    use placement_rs::load::check::CheckReport;
+    let root = snapshot(&[("VCPU", 1)], &[("c", &[("VCPU", 1)])]);
+    let mut child = snapshot(
+        &[("VCPU", 2)],
+        &[("c", &[("VCPU", 1)]), ("d", &[("VCPU", 1)])],
+    );
+    child.provider = Uuid::new_v4();
+    let mut report = CheckReport::default();
+    report.add(&root);
+    report.add(&child);
+    assert_eq!((report.providers, report.consumers), (2, 2));
+    assert_eq!(report.usage_by_class["VCPU"], 3);
+    assert_eq!(report.capacity_by_class["VCPU"], 64);
+    assert!(report.passed());
+}

@@ -1,7 +1,7 @@
 //! The closing invariant check, from the server's own answers: no provider
 //! is over capacity, and every usage equals the sum of the allocations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -124,7 +124,10 @@ pub fn check_snapshot(s: &Snapshot) -> Vec<Violation> {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CheckReport {
     pub providers: usize,
+    /// Distinct consumers (one spanning a tree is counted once).
     pub consumers: usize,
+    #[serde(skip)]
+    consumer_ids: BTreeSet<String>,
     pub usage_by_class: BTreeMap<String, u64>,
     pub capacity_by_class: BTreeMap<String, u64>,
     pub violations: Vec<Violation>,
@@ -137,7 +140,8 @@ impl CheckReport {
 
     pub fn add(&mut self, s: &Snapshot) {
         self.providers += 1;
-        self.consumers += s.allocations.len();
+        self.consumer_ids.extend(s.allocations.keys().cloned());
+        self.consumers = self.consumer_ids.len();
         for (class, usage) in &s.usages {
             *self.usage_by_class.entry(class.clone()).or_default() += usage;
         }
