@@ -294,7 +294,7 @@ async fn populate_layout(
     let bar = progress(
         opts.quiet,
         total as u64,
-        "populate [{bar:40}] {pos}/{len} providers  {per_sec}  {elapsed_precise}",
+        "populate [{bar:40}] {pos}/{len} providers  {elapsed_precise} (eta {eta})",
     );
     let populated = populate::populate(
         client,
