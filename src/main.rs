@@ -49,7 +49,7 @@ enum Command {
     /// (retrying on 409), with --delete-rate/--move-rate churn, for
     /// --duration seconds or --count attempts; --mode read only queries
     /// candidates, --mode populate only populates. Exits non-zero when the
-    /// invariant check fails.
+    /// invariant check fails or workers stop on repeated request failures.
     Load(Box<LoadOptions>),
     /// Database maintenance.
     Db {

@@ -55,6 +55,7 @@ pub struct LoadOptions {
     pub mode: Mode,
     /// X-Auth-Token sent with every request (noauth2: "admin").
     #[arg(long, default_value = "admin")]
+    #[serde(skip)] // a credential has no place in --json output
     pub token: String,
     /// Placement microversion sent with every request (bodies follow it; 1.10 at least).
     #[arg(long, default_value = "1.39")]
@@ -72,6 +73,7 @@ pub struct LoadOptions {
     /// VCPU total per compute node (split over NUMA children with --numa-nodes).
     #[arg(long, default_value_t = 64)]
     pub vcpus: u64,
+    /// allocation_ratio of VCPU inventories.
     #[arg(long, default_value_t = 4.0)]
     pub cpu_allocation_ratio: f64,
     /// MEMORY_MB total per compute node.
@@ -80,11 +82,13 @@ pub struct LoadOptions {
     /// MEMORY_MB reserved per compute node.
     #[arg(long, default_value_t = 0)]
     pub memory_reserved_mb: u64,
+    /// allocation_ratio of MEMORY_MB inventories.
     #[arg(long, default_value_t = 1.0)]
     pub ram_allocation_ratio: f64,
     /// DISK_GB total per compute node (always on the root).
     #[arg(long, default_value_t = 4000)]
     pub disk_gb: u64,
+    /// allocation_ratio of DISK_GB inventories.
     #[arg(long, default_value_t = 1.0)]
     pub disk_allocation_ratio: f64,
     /// Aggregates of the run; compute node i joins aggregate i mod N.
