@@ -8,4 +8,4 @@ pub mod load;
 pub mod server;
 pub mod store;
 
-pub use engine::{Engine, EngineConfig, EngineError};
+pub use engine::{Engine, EngineConfig, EngineError, Persistence};

@@ -35,6 +35,17 @@ pub use traits::TraitFilter;
 
 use crate::store::{self, DatabaseUrl, Pool, StoreError};
 
+/// Whether claims reach the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Persistence {
+    /// Every claim is durable before it is acknowledged (the server's mode).
+    #[default]
+    Durable,
+    /// Claims live in memory only and SQLite skips fsync: for simulations
+    /// and benchmarks that need no crash safety. A restart loses claims.
+    Off,
+}
+
 /// How to start an engine.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -42,6 +53,7 @@ pub struct EngineConfig {
     pub database_url: String,
     /// Connections in the pool.
     pub pool_size: u32,
+    pub persistence: Persistence,
 }
 
 impl EngineConfig {
@@ -49,7 +61,14 @@ impl EngineConfig {
         EngineConfig {
             database_url: database_url.into(),
             pool_size: 8,
+            persistence: Persistence::Durable,
         }
+    }
+
+    /// The same configuration with claims kept in memory only.
+    pub fn without_persistence(mut self) -> Self {
+        self.persistence = Persistence::Off;
+        self
     }
 }
 
@@ -93,7 +112,8 @@ pub fn prepare_database(config: &EngineConfig) -> Result<Pool, StoreError> {
     } else {
         config.pool_size.max(1)
     };
-    let pool = store::connection::build_pool(&url, size)?;
+    let durable = config.persistence == Persistence::Durable;
+    let pool = store::connection::build_pool(&url, size, durable)?;
     let mut conn = pool.get()?;
     store::migrate::run_migrations(&mut conn)?;
     store::migrate::sync_standard_data(&mut conn)?;
@@ -122,7 +142,10 @@ impl Engine {
             .iter()
             .map(|p| (p.id, runtime.start_provider(ledger_of(p))))
             .collect();
-        let writer = store_writer::StoreWriter::start(pool.clone()).map_err(io)?;
+        let writer = match config.persistence {
+            Persistence::Durable => store_writer::StoreWriter::start(pool.clone()).map_err(io)?,
+            Persistence::Off => store_writer::StoreWriter::in_memory(),
+        };
         Ok(Engine {
             inner: Arc::new(Inner {
                 pool,

@@ -31,7 +31,10 @@ struct Job {
 
 #[derive(Clone)]
 pub struct StoreWriter {
-    tx: mpsc::Sender<Job>,
+    /// None: persistence is off and claims are answered at once.
+    tx: Option<mpsc::Sender<Job>>,
+    /// Consumer ids handed out when nothing is stored.
+    next_id: std::sync::Arc<std::sync::atomic::AtomicI32>,
 }
 
 impl StoreWriter {
@@ -40,14 +43,48 @@ impl StoreWriter {
         std::thread::Builder::new()
             .name("placement-writer".into())
             .spawn(move || run(pool, rx))?;
-        Ok(StoreWriter { tx })
+        Ok(StoreWriter {
+            tx: Some(tx),
+            next_id: Default::default(),
+        })
+    }
+
+    /// A writer that stores nothing (`Persistence::Off`).
+    pub fn in_memory() -> StoreWriter {
+        StoreWriter {
+            tx: None,
+            next_id: std::sync::Arc::new(std::sync::atomic::AtomicI32::new(1)),
+        }
+    }
+
+    /// What the store would answer, without storing.
+    fn answer_in_memory(&self, work: &WriteJob) -> ClaimOutcome {
+        let claim = match work {
+            WriteJob::Claim(c) => c,
+            WriteJob::Reshape(r) => &r.claim,
+            WriteJob::DeleteConsumer(_) => return vec![],
+        };
+        claim
+            .consumers
+            .iter()
+            .map(|c| {
+                (!c.rows.is_empty()).then(|| match c.existing {
+                    Some((id, _)) => id,
+                    None => self
+                        .next_id
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                })
+            })
+            .collect()
     }
 
     /// Queues the work and waits until it is durable (or failed).
     pub async fn write(&self, work: WriteJob) -> Result<ClaimOutcome, StoreError> {
+        let Some(tx) = &self.tx else {
+            return Ok(self.answer_in_memory(&work));
+        };
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Job { work, reply })
+        tx.send(Job { work, reply })
             .await
             .map_err(|_| StoreError::Failed("store writer stopped".into()))?;
         rx.await

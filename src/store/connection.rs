@@ -81,11 +81,14 @@ fn redact_password(url: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// SQLite: fsync every commit (synchronous=FULL) or never (OFF, for
+    /// simulations that do not need to survive a crash).
+    durable: bool,
 }
 
 impl Manager {
-    pub fn new(url: DatabaseUrl) -> Self {
-        Manager { url }
+    pub fn new(url: DatabaseUrl, durable: bool) -> Self {
+        Manager { url, durable }
     }
 
     fn open(&self) -> Result<AnyConnection, diesel::ConnectionError> {
@@ -99,10 +102,11 @@ impl Manager {
                 let mut conn = SqliteConnection::establish(path)?;
                 // busy_timeout first: switching to WAL can itself meet a lock.
                 // synchronous=FULL: an acknowledged commit survives power loss.
-                conn.batch_execute(
+                let sync = if self.durable { "FULL" } else { "OFF" };
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                )
+                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+                ))
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 Ok(AnyConnection::Sqlite(conn))
             }
@@ -143,8 +147,8 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// Opens one connection first so a wrong or unreachable database fails at
 /// once with its own message, then builds the pool.
-pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> {
-    let manager = Manager::new(url.clone());
+pub fn build_pool(url: &DatabaseUrl, max_size: u32, durable: bool) -> Result<Pool, StoreError> {
+    let manager = Manager::new(url.clone(), durable);
     manager.open().map_err(|e| StoreError::Connect {
         url: url.redacted(),
         reason: e

@@ -5,6 +5,7 @@
 mod common;
 mod concurrency;
 mod crash;
+mod embedded;
 mod http_core;
 mod process_restart;
 mod providers;
