@@ -10,6 +10,7 @@ use super::context::RequestContext;
 use super::error::ApiError;
 use super::settings::Settings;
 use super::util::{cache_headers, json_response, query_pairs};
+use crate::domain::Version;
 use crate::domain::candidate_request::{self, CandidateRequest};
 use crate::engine::{Candidates, Engine, EngineError};
 
@@ -40,16 +41,24 @@ async fn list(
             None => err,
         }
     })?;
-    let found = engine
-        .allocation_candidates(&request, ctx.version, settings.candidates)
-        .map_err(|e| match e {
-            EngineError::ClassNotFound(_) => ApiError::bad_request(format!(
-                "Invalid resource class in resources parameter: {e}"
-            )),
-            EngineError::TraitNotFound(_) => ApiError::bad_request(e.to_string()),
-            other => other.into(),
-        })?;
-    let body = serialize(&engine, &ctx, &request, &found);
+    // The search and the body are CPU work that grows with the deployment:
+    // run them on the blocking pool so the workers keep serving others.
+    let version = ctx.version;
+    let opts = settings.candidates;
+    let engine = engine.into_inner();
+    let body = web::block(move || {
+        let found = engine.allocation_candidates(&request, version, opts)?;
+        Ok::<Value, EngineError>(serialize(&engine, version, &request, &found))
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("candidates search failed: {e}")))?
+    .map_err(|e| match e {
+        EngineError::ClassNotFound(_) => ApiError::bad_request(format!(
+            "Invalid resource class in resources parameter: {e}"
+        )),
+        EngineError::TraitNotFound(_) => ApiError::bad_request(e.to_string()),
+        other => other.into(),
+    })?;
     let mut b = HttpResponse::Ok();
     cache_headers(&mut b, &ctx, None);
     Ok(json_response(&mut b, &body))
@@ -57,7 +66,7 @@ async fn list(
 
 fn serialize(
     engine: &Engine,
-    ctx: &RequestContext,
+    version: Version,
     request: &CandidateRequest,
     found: &Candidates,
 ) -> Value {
@@ -78,13 +87,13 @@ fn serialize(
                 };
                 slot.insert(class(*rc), json!(n));
             }
-            let v = if ctx.at_least(12) {
+            let v = if version.at_least(12) {
                 let allocs: Map<String, Value> = by_rp
                     .into_iter()
                     .map(|(rp, res)| (uuid(rp), json!({"resources": res})))
                     .collect();
                 let mut v = json!({"allocations": allocs});
-                if ctx.at_least(34) {
+                if version.at_least(34) {
                     let m: Map<String, Value> = c
                         .mappings
                         .iter()
@@ -120,7 +129,7 @@ fn serialize(
             let mut resources = Map::new();
             for (rc, e) in &p.inventories {
                 let name = class(*rc);
-                if !ctx.at_least(27) && !requested.contains(name.as_str()) {
+                if !version.at_least(27) && !requested.contains(name.as_str()) {
                     continue;
                 }
                 resources.insert(
@@ -129,7 +138,7 @@ fn serialize(
                 );
             }
             let mut s = json!({"resources": resources});
-            if ctx.at_least(17) {
+            if version.at_least(17) {
                 // In trait id order, as upstream's query returns them.
                 let names: Vec<String> = p
                     .traits
@@ -138,7 +147,7 @@ fn serialize(
                     .collect();
                 s["traits"] = json!(names);
             }
-            if ctx.at_least(29) {
+            if version.at_least(29) {
                 s["parent_provider_uuid"] = json!(p.parent);
                 s["root_provider_uuid"] = json!(p.root);
             }

@@ -179,8 +179,8 @@ pub fn error_format(accept: &str) -> ErrorFormat {
 
 fn explanation(status: StatusCode, ctx: &RenderContext<'_>) -> String {
     match status.as_u16() {
-        400 => "The server could not comply with the request since\r\nit is either malformed or otherwise incorrect.\r\n".into(),
-        401 => "This server could not verify that you are authorized to\r\naccess the document you requested.  Either you supplied the\r\nwrong credentials (e.g., bad password), or your browser\r\ndoes not understand how to supply the credentials required.\r\n".into(),
+        400 => "The server could not comply with the request since it is either malformed or otherwise incorrect.".into(),
+        401 => "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.".into(),
         403 => "Access was denied to this resource.".into(),
         404 => "The resource could not be found.".into(),
         405 => format!("The method {} is not allowed for this resource. ", ctx.method),
@@ -191,8 +191,8 @@ fn explanation(status: StatusCode, ctx: &RenderContext<'_>) -> String {
         409 => "There was a conflict when trying to complete your request.".into(),
         413 => "The body of your request was too large for this server.".into(),
         415 => format!("The request media type {} is not supported by this server.\n", ctx.content_type),
-        500 => "The server has either erred or is incapable of performing\r\nthe requested operation.\r\n".into(),
-        503 => "The server is currently unavailable. Please try again at a later time.\r\n".into(),
+        500 => "The server has either erred or is incapable of performing the requested operation.".into(),
+        503 => "The server is currently unavailable. Please try again at a later time.".into(),
         _ => String::new(),
     }
 }

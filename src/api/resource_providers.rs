@@ -344,15 +344,24 @@ async fn list(
         required,
         resources,
     };
-    let trait_id = |name: &str| engine.trait_by_name(name).map(|e| e.id);
-    let found: Vec<ProviderState> = engine.with_providers(|t| {
-        t.iter()
-            .filter(|p| filter.matches(t, p, &trait_id))
-            .cloned()
-            .collect()
-    });
-    let modified = found.iter().filter_map(ProviderState::modified).max();
-    let body = json!({"resource_providers": found.iter().map(|p| serialize(p, ctx.version)).collect::<Vec<_>>()});
+    // The scan and the body grow with the deployment: run them on the
+    // blocking pool so the workers keep serving other requests.
+    let version = ctx.version;
+    let engine = engine.into_inner();
+    let (body, modified) = web::block(move || {
+        let trait_id = |name: &str| engine.trait_by_name(name).map(|e| e.id);
+        engine.with_providers(|t| {
+            let found: Vec<&ProviderState> = t
+                .iter()
+                .filter(|p| filter.matches(t, p, &trait_id))
+                .collect();
+            let modified = found.iter().filter_map(|p| p.modified()).max();
+            let list: Vec<Value> = found.iter().map(|p| serialize(p, version)).collect();
+            (json!({ "resource_providers": list }), modified)
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("provider list failed: {e}")))?;
     let mut b = HttpResponse::Ok();
     cache_headers(&mut b, &ctx, modified);
     Ok(json_response(&mut b, &body))
