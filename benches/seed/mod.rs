@@ -103,10 +103,19 @@ impl Seeder<'_> {
         if let Some(id) = self.ids.get(&key) {
             return Ok(*id);
         }
-        let id = traits::table
+        let found: Option<i32> = traits::table
             .filter(traits::name.eq(name))
             .select(traits::id)
-            .first(self.conn)?;
+            .first(self.conn)
+            .optional()?;
+        // Custom traits exist only once created.
+        let id = match found {
+            Some(id) => id,
+            None => diesel::insert_into(traits::table)
+                .values((traits::name.eq(name), traits::created_at.eq(self.at)))
+                .returning(traits::id)
+                .get_result(self.conn)?,
+        };
         self.ids.insert(key, id);
         Ok(id)
     }

@@ -141,7 +141,7 @@ impl<'a> Search<'a> {
     }
 
     fn run(mut self) -> Result<Candidates, EngineError> {
-        self.has_trees = self.t.iter().any(|p| p.parent.is_some());
+        self.has_trees = self.t.has_trees();
         // Root traits are resolved before any group, as upstream does.
         let rr = &self.req.root_required;
         if !rr.is_empty() {
@@ -160,13 +160,10 @@ impl<'a> Search<'a> {
             }
             self.anchor_roots = Some(roots);
         }
-        if let Some(sh) = self.engine.trait_by_name(SHARING_TRAIT) {
-            self.sharing = self
-                .t
-                .iter()
-                .filter(|p| p.traits.contains(&sh.id))
-                .map(|p| p.id)
-                .collect();
+        if let Some(sh) = self.engine.trait_by_name(SHARING_TRAIT)
+            && let Some(ids) = self.t.with_trait(sh.id)
+        {
+            self.sharing = ids.iter().copied().collect();
         }
         let mut per_group: Vec<(String, bool, Vec<Areq>)> = vec![];
         let mut amounts: HashMap<i32, i64> = HashMap::new();
@@ -219,14 +216,16 @@ impl<'a> Search<'a> {
         } else if self.opts.randomize {
             requests.shuffle(&mut rand::rng());
         }
+        let mut seen_rps: HashSet<i32> = HashSet::new();
         for c in &requests {
             for (rp, _, _) in &c.resources {
-                if !used.contains(rp) {
+                if seen_rps.insert(*rp) {
                     used.push(*rp);
                 }
             }
         }
-        let summaries = if !self.nested_aware && self.has_trees {
+        let summaries = if (!self.nested_aware && self.has_trees) || !self.has_trees {
+            // Without trees every provider is its own whole tree.
             used.clone()
         } else {
             let roots: HashSet<i32> = used
@@ -262,17 +261,22 @@ impl<'a> Search<'a> {
         let in_aggs = if g.member_of.any_of.is_empty() {
             None
         } else {
-            let set: HashSet<i32> = self
-                .t
-                .iter()
-                .filter(|p| {
-                    g.member_of
-                        .any_of
-                        .iter()
-                        .all(|s| p.aggregates.iter().any(|a| s.contains(a)))
-                })
-                .map(|p| p.id)
-                .collect();
+            // Each any-of set is the union of its aggregates' members;
+            // the sets are AND'ed.
+            let mut set: Option<HashSet<i32>> = None;
+            for any in &g.member_of.any_of {
+                let members: HashSet<i32> = any
+                    .iter()
+                    .filter_map(|a| self.t.in_aggregate(a))
+                    .flatten()
+                    .copied()
+                    .collect();
+                set = Some(match set {
+                    None => members,
+                    Some(prev) => prev.intersection(&members).copied().collect(),
+                });
+            }
+            let set = set.unwrap_or_default();
             if set.is_empty() {
                 return Ok(Err(NoResults));
             }
@@ -371,7 +375,7 @@ impl<'a> Search<'a> {
                 && !Self::has_any(p, &g.forbidden)
         };
         let mut out = vec![];
-        for p in self.t.iter() {
+        for p in self.pool(g) {
             if !fits(p) {
                 continue;
             }
@@ -412,6 +416,30 @@ impl<'a> Search<'a> {
             }
         }
         out
+    }
+
+    /// The providers worth checking for a single-provider group: the
+    /// smallest of the positive filters' member sets, else all (by id).
+    fn pool(&self, g: &Group<'_>) -> Vec<&'a ProviderState> {
+        let mut best: Option<Vec<i32>> = g.in_aggs.as_ref().map(|a| a.iter().copied().collect());
+        for any in &g.required {
+            let ids: BTreeSet<i32> = any
+                .iter()
+                .filter_map(|t| self.t.with_trait(*t))
+                .flatten()
+                .copied()
+                .collect();
+            if best.as_ref().is_none_or(|b| ids.len() < b.len()) {
+                best = Some(ids.into_iter().collect());
+            }
+        }
+        match best {
+            Some(mut ids) => {
+                ids.sort_unstable();
+                ids.iter().filter_map(|id| self.t.by_id(*id)).collect()
+            }
+            None => self.t.iter().collect(),
+        }
     }
 
     /// The unsuffixed group when trees or sharing providers exist: each

@@ -15,26 +15,94 @@ use super::{Engine, EngineError};
 use crate::domain::inventory::Inventory;
 use crate::store::{self, StoreError};
 
-/// All providers in memory, by id (creation order) with uuid and name indexes.
+/// All providers in memory, by id (creation order) with uuid and name
+/// indexes, and the indexes queries start from: providers per aggregate,
+/// per trait, and how many have a parent.
 #[derive(Debug, Default, Clone)]
 pub struct ProviderTable {
     by_id: BTreeMap<i32, ProviderState>,
     by_uuid: HashMap<String, i32>,
     by_name: HashMap<String, i32>,
+    by_aggregate: HashMap<String, BTreeSet<i32>>,
+    by_trait: HashMap<i32, BTreeSet<i32>>,
+    /// What each provider is indexed under (to unindex it on change).
+    indexed: HashMap<i32, (Vec<String>, Vec<i32>, bool)>,
+    nested: usize,
 }
 
 impl ProviderTable {
     pub fn insert(&mut self, p: ProviderState) {
         self.by_uuid.insert(p.uuid.clone(), p.id);
         self.by_name.insert(p.name.clone(), p.id);
+        let id = p.id;
         self.by_id.insert(p.id, p);
+        self.reindex(id);
     }
 
     pub fn remove(&mut self, uuid: &str) -> Option<ProviderState> {
         let id = self.by_uuid.remove(uuid)?;
+        self.unindex(id);
         let p = self.by_id.remove(&id)?;
         self.by_name.remove(&p.name);
         Some(p)
+    }
+
+    fn unindex(&mut self, id: i32) {
+        let Some((aggs, traits, nested)) = self.indexed.remove(&id) else {
+            return;
+        };
+        for a in aggs {
+            if let Some(set) = self.by_aggregate.get_mut(&a) {
+                set.remove(&id);
+            }
+        }
+        for t in traits {
+            if let Some(set) = self.by_trait.get_mut(&t) {
+                set.remove(&id);
+            }
+        }
+        if nested {
+            self.nested -= 1;
+        }
+    }
+
+    /// Updates the query indexes after a provider's aggregates, traits
+    /// or parent changed.
+    pub fn reindex(&mut self, id: i32) {
+        self.unindex(id);
+        let Some(p) = self.by_id.get(&id) else {
+            return;
+        };
+        let entry = (
+            p.aggregates.clone(),
+            p.traits.iter().copied().collect::<Vec<_>>(),
+            p.parent.is_some(),
+        );
+        for a in &entry.0 {
+            self.by_aggregate.entry(a.clone()).or_default().insert(id);
+        }
+        for t in &entry.1 {
+            self.by_trait.entry(*t).or_default().insert(id);
+        }
+        if entry.2 {
+            self.nested += 1;
+        }
+        self.indexed.insert(id, entry);
+    }
+
+    /// Providers directly in aggregate `uuid`.
+    pub fn in_aggregate(&self, uuid: &str) -> Option<&BTreeSet<i32>> {
+        self.by_aggregate.get(uuid)
+    }
+
+    /// Providers that have trait `id`.
+    pub fn with_trait(&self, id: i32) -> Option<&BTreeSet<i32>> {
+        self.by_trait.get(&id)
+    }
+
+    /// Whether any provider has a parent.
+    pub fn has_trees(&self) -> bool {
+        self.nested > 0
     }
 
     pub fn get(&self, uuid: &str) -> Option<&ProviderState> {
@@ -146,6 +214,10 @@ impl ProviderTable {
             if let Some(p) = table.by_id.get_mut(&rp) {
                 p.usage.insert(rc, used);
             }
+        }
+        let ids: Vec<i32> = table.by_id.keys().copied().collect();
+        for id in ids {
+            table.reindex(id);
         }
         table
     }
@@ -353,7 +425,9 @@ impl Engine {
             .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
         p.parent = new_parent;
         p.updated_at = Some(at);
-        Ok(p.clone())
+        let (id, out) = (p.id, p.clone());
+        t.reindex(id);
+        Ok(out)
     }
 
     pub async fn delete_provider(&self, uuid: &str) -> Result<(), EngineError> {
@@ -495,7 +569,9 @@ impl Engine {
                     .get_mut(uuid)
                     .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
                 p.aggregates = sorted_unique(&aggregates);
-                Ok(p.clone())
+                let (id, out) = (p.id, p.clone());
+                t.reindex(id);
+                Ok(out)
             }
         }
     }
@@ -574,6 +650,8 @@ impl Engine {
             Attach::Aggregates(v) => p.aggregates = sorted_unique(v),
             Attach::Traits(v) => p.traits = v.iter().copied().collect(),
         }
-        Ok(p.clone())
+        let (id, out) = (p.id, p.clone());
+        t.reindex(id);
+        Ok(out)
     }
 }
