@@ -224,7 +224,7 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        let summaries = if (!self.nested_aware && self.has_trees) || !self.has_trees {
+        let summaries = if !self.nested_aware || !self.has_trees {
             // Without trees every provider is its own whole tree.
             used.clone()
         } else {
