@@ -66,6 +66,9 @@ struct Group<'a> {
 /// What makes two candidates the same: resources as a set, and mappings.
 type CandidateKey = (Vec<(i32, i32, i64)>, BTreeMap<String, BTreeSet<i32>>);
 
+/// A group candidate without its anchor.
+type AreqKey<'x> = (&'x [(i32, i32, i64)], &'x BTreeMap<String, BTreeSet<i32>>);
+
 /// Why a search ends early with no results rather than an error.
 struct NoResults;
 
@@ -421,25 +424,33 @@ impl<'a> Search<'a> {
     /// The providers worth checking for a single-provider group: the
     /// smallest of the positive filters' member sets, else all (by id).
     fn pool(&self, g: &Group<'_>) -> Vec<&'a ProviderState> {
-        let mut best: Option<Vec<i32>> = g.in_aggs.as_ref().map(|a| a.iter().copied().collect());
-        for any in &g.required {
-            let ids: BTreeSet<i32> = any
-                .iter()
+        // Sizes first (a union is at most the sum of its members), so only
+        // the chosen set is built.
+        let trait_size = |any: &BTreeSet<i32>| -> usize {
+            any.iter()
                 .filter_map(|t| self.t.with_trait(*t))
-                .flatten()
-                .copied()
-                .collect();
-            if best.as_ref().is_none_or(|b| ids.len() < b.len()) {
-                best = Some(ids.into_iter().collect());
-            }
-        }
-        match best {
-            Some(mut ids) => {
-                ids.sort_unstable();
-                ids.iter().filter_map(|id| self.t.by_id(*id)).collect()
-            }
-            None => self.t.iter().collect(),
-        }
+                .map(BTreeSet::len)
+                .sum()
+        };
+        let smallest_traits = g.required.iter().min_by_key(|any| trait_size(any));
+        let aggs_size = g.in_aggs.as_ref().map(HashSet::len);
+        let mut ids: Vec<i32> = match (aggs_size, smallest_traits) {
+            (Some(n), Some(any)) if trait_size(any) < n => self.trait_members(any),
+            (Some(_), _) => g.in_aggs.iter().flatten().copied().collect(),
+            (None, Some(any)) => self.trait_members(any),
+            (None, None) => return self.t.iter().collect(),
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        ids.iter().filter_map(|id| self.t.by_id(*id)).collect()
+    }
+
+    fn trait_members(&self, any: &BTreeSet<i32>) -> Vec<i32> {
+        any.iter()
+            .filter_map(|t| self.t.with_trait(*t))
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// The unsuffixed group when trees or sharing providers exist: each
@@ -636,6 +647,10 @@ impl<'a> Search<'a> {
             cap
         };
         let isolate = self.req.group_policy == Some(GroupPolicy::Isolate);
+        if let [(_, _, areqs)] = per_group {
+            // One group: its candidates are the answer; no product to form.
+            return self.single_group(areqs, cap);
+        }
         // anchor → per group (in group order) its candidates; anchors in first-seen order.
         let mut anchors: Vec<i32> = vec![];
         let mut by_anchor: HashMap<i32, Vec<Vec<&Areq>>> = HashMap::new();
@@ -680,6 +695,32 @@ impl<'a> Search<'a> {
                 },
             );
             if done {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The merge of a lone group: each candidate within capacity, once
+    /// (a sharing provider's copies for other anchors collapse).
+    fn single_group(&self, areqs: &[Areq], cap: Option<usize>) -> Vec<Candidate> {
+        let mut out = Vec::with_capacity(areqs.len().min(cap.unwrap_or(usize::MAX)));
+        let mut seen: HashSet<AreqKey<'_>> = HashSet::new();
+        for a in areqs {
+            let fits = a.resources.iter().all(|(rp, rc, n)| {
+                self.room(*rp, *rc)
+                    .is_none_or(|(room, max_unit)| *n <= room && *n <= max_unit)
+            });
+            // Copies for other anchors differ only in the anchor.
+            if !fits || !seen.insert((&a.resources, &a.mappings)) {
+                continue;
+            }
+            out.push(Candidate {
+                anchor: a.anchor,
+                resources: a.resources.clone(),
+                mappings: a.mappings.clone(),
+            });
+            if cap.is_some_and(|n| out.len() >= n) {
                 break;
             }
         }
