@@ -377,11 +377,13 @@ impl Engine {
                 .filter(|r| r.delta != 0)
                 .map(|r| (r.class, r.delta))
                 .collect();
-            let after = addr
-                .send(Commit { token, deltas })
-                .await
-                .map_err(|e| EngineError::Internal(format!("commit not delivered: {e}")))?;
-            usage.push((*rp, after));
+            addr.send(Commit {
+                token,
+                deltas: deltas.clone(),
+            })
+            .await
+            .map_err(|e| EngineError::Internal(format!("commit not delivered: {e}")))?;
+            usage.push((*rp, deltas));
         }
         self.publish(&plan.bump, usage, plan.at);
         self.apply_consumers(plan.after, outcome);
@@ -493,16 +495,24 @@ impl Engine {
     }
 
     /// Publishes committed usage and generation moves to the read model.
-    fn publish(
+    /// Deltas, not snapshots: two claims on one provider may publish in
+    /// either order and the read model still ends at the actors' totals.
+    pub(super) fn publish(
         &self,
         bump: &BTreeSet<i32>,
-        usage: Vec<(i32, BTreeMap<i32, i64>)>,
+        deltas: Vec<(i32, Vec<(i32, i64)>)>,
         at: chrono::NaiveDateTime,
     ) {
         let mut table = self.providers_mut();
-        for (rp, used) in usage {
+        for (rp, changes) in deltas {
             if let Some(p) = table.by_id_mut(rp) {
-                p.usage = used;
+                for (class, d) in changes {
+                    let u = p.usage.entry(class).or_insert(0);
+                    *u += d;
+                    if *u == 0 {
+                        p.usage.remove(&class);
+                    }
+                }
                 if bump.contains(&rp) {
                     p.generation += 1;
                     p.updated_at = Some(at);

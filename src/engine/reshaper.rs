@@ -250,13 +250,12 @@ impl Engine {
             let msg = ApplyReshape {
                 token,
                 inventories: finals.get(id).cloned(),
-                deltas,
+                deltas: deltas.clone(),
             };
-            let after = addr
-                .send(msg)
+            addr.send(msg)
                 .await
                 .map_err(|e| EngineError::Internal(format!("provider {id}: {e}")))?;
-            usage.push((*id, after));
+            usage.push((*id, deltas));
         }
         {
             let mut t = self.providers_mut();
@@ -264,15 +263,21 @@ impl Engine {
                 if let Some(p) = t.by_id_mut(*id) {
                     let list: Vec<(i32, Inventory)> = set.iter().map(|(c, i)| (*c, *i)).collect();
                     p.replace_inventories(&list, at);
+                    p.generation += i64::from(bumps[id]) - 1;
                 }
             }
-            for (id, used) in usage {
-                if let Some(p) = t.by_id_mut(id) {
-                    p.usage = used;
-                    if let Some(n) = bumps.get(&id) {
-                        p.generation += i64::from(*n);
-                        p.updated_at = Some(at);
-                    }
+        }
+        // Usage as deltas (a claim committed just before the freeze may
+        // still be publishing); each bumped provider moves once more there.
+        let bumped: BTreeSet<i32> = bumps.keys().copied().collect();
+        self.publish(&bumped, usage, at);
+        {
+            let mut t = self.providers_mut();
+            for (id, n) in &bumps {
+                if !finals.contains_key(id)
+                    && let Some(p) = t.by_id_mut(*id)
+                {
+                    p.generation += i64::from(*n) - 1;
                 }
             }
         }
