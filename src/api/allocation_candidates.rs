@@ -3,16 +3,20 @@
 
 use std::collections::BTreeSet;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use super::context::RequestContext;
 use super::error::ApiError;
 use super::settings::Settings;
-use super::util::{cache_headers, json_response, query_pairs};
+use super::util::{cache_headers, query_pairs};
 use crate::domain::Version;
 use crate::domain::candidate_request::{self, CandidateRequest};
-use crate::engine::{Candidates, Engine, EngineError};
+use crate::engine::{
+    Candidate, Candidates, Catalog, Engine, EngineError, ProviderState, ProviderTable,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -48,7 +52,7 @@ async fn list(
     let engine = engine.into_inner();
     let body = web::block(move || {
         let found = engine.allocation_candidates(&request, version, opts)?;
-        Ok::<Value, EngineError>(serialize(&engine, version, &request, &found))
+        Ok::<Vec<u8>, EngineError>(serialize(&engine, version, &request, &found))
     })
     .await
     .map_err(|e| ApiError::internal(format!("candidates search failed: {e}")))?
@@ -61,7 +65,32 @@ async fn list(
     })?;
     let mut b = HttpResponse::Ok();
     cache_headers(&mut b, &ctx, None);
-    Ok(json_response(&mut b, &body))
+    Ok(b.insert_header((header::CONTENT_TYPE, "application/json"))
+        .body(body))
+}
+
+/// The answer, written straight from the read model (no intermediate
+/// `Value` tree: at a thousand candidates that tree cost ~45 µs each).
+struct Answer<'a> {
+    catalog: &'a Catalog,
+    t: &'a ProviderTable,
+    version: Version,
+    found: &'a Candidates,
+    /// Classes any group asks for (summaries before 1.27 show only these).
+    requested: BTreeSet<&'a str>,
+}
+
+impl Answer<'_> {
+    fn class(&self, id: i32) -> &str {
+        self.catalog
+            .classes
+            .by_id(id)
+            .map_or("", |e| e.name.as_str())
+    }
+
+    fn uuid(&self, id: i32) -> &str {
+        self.t.by_id(id).map_or("", |p| p.uuid.as_str())
+    }
 }
 
 fn serialize(
@@ -69,90 +98,198 @@ fn serialize(
     version: Version,
     request: &CandidateRequest,
     found: &Candidates,
-) -> Value {
-    let class = |id: i32| engine.class_name(id).unwrap_or_default();
-    engine.with_providers(|t| {
-        let uuid = |id: i32| t.by_id(id).map(|p| p.uuid.clone()).unwrap_or_default();
-        let mut requests = vec![];
-        for c in &found.requests {
-            // Provider → class → amount, providers in first-use order.
-            let mut by_rp: Vec<(i32, Map<String, Value>)> = vec![];
-            for (rp, rc, n) in &c.resources {
-                let slot = match by_rp.iter().position(|(p, _)| p == rp) {
-                    Some(i) => &mut by_rp[i].1,
-                    None => {
-                        by_rp.push((*rp, Map::new()));
-                        &mut by_rp.last_mut().expect("just pushed").1
-                    }
-                };
-                slot.insert(class(*rc), json!(n));
+) -> Vec<u8> {
+    engine.with_catalog_and_providers(|catalog, t| {
+        let answer = Answer {
+            catalog,
+            t,
+            version,
+            found,
+            requested: request
+                .groups
+                .iter()
+                .flat_map(|g| g.resources.iter().map(|(n, _)| n.as_str()))
+                .collect(),
+        };
+        serde_json::to_vec(&answer).unwrap_or_default()
+    })
+}
+
+impl Serialize for Answer<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("allocation_requests", &Requests(self))?;
+        m.serialize_entry("provider_summaries", &Summaries(self))?;
+        m.end()
+    }
+}
+
+struct Requests<'a>(&'a Answer<'a>);
+
+impl Serialize for Requests<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.found.requests.iter().map(|c| RequestOut(self.0, c)))
+    }
+}
+
+struct RequestOut<'a>(&'a Answer<'a>, &'a Candidate);
+
+impl Serialize for RequestOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (a, c) = (self.0, self.1);
+        // Provider → (class, amount), providers in first-use order.
+        let mut by_rp: Vec<(i32, Vec<(i32, i64)>)> = vec![];
+        for (rp, rc, n) in &c.resources {
+            match by_rp.iter_mut().find(|(p, _)| p == rp) {
+                Some((_, v)) => v.push((*rc, *n)),
+                None => by_rp.push((*rp, vec![(*rc, *n)])),
             }
-            let v = if version.at_least(12) {
-                let allocs: Map<String, Value> = by_rp
-                    .into_iter()
-                    .map(|(rp, res)| (uuid(rp), json!({"resources": res})))
-                    .collect();
-                let mut v = json!({"allocations": allocs});
-                if version.at_least(34) {
-                    let m: Map<String, Value> = c
-                        .mappings
-                        .iter()
-                        .map(|(s, rps)| {
-                            (
-                                s.clone(),
-                                json!(rps.iter().map(|r| uuid(*r)).collect::<Vec<_>>()),
-                            )
-                        })
-                        .collect();
-                    v["mappings"] = Value::Object(m);
-                }
-                v
-            } else {
-                let allocs: Vec<Value> = by_rp
-                    .into_iter()
-                    .map(|(rp, res)| {
-                        json!({"resource_provider": {"uuid": uuid(rp)}, "resources": res})
+        }
+        let mut m = s.serialize_map(None)?;
+        if a.version.at_least(12) {
+            let allocs: Vec<(&str, ResourcesOut<'_>)> = by_rp
+                .iter()
+                .map(|(rp, res)| (a.uuid(*rp), ResourcesOut(a, res)))
+                .collect();
+            m.serialize_entry("allocations", &MapOf(&allocs))?;
+            if a.version.at_least(34) {
+                let mappings: Vec<(&str, Vec<&str>)> = c
+                    .mappings
+                    .iter()
+                    .map(|(suffix, rps)| {
+                        (suffix.as_str(), rps.iter().map(|r| a.uuid(*r)).collect())
                     })
                     .collect();
-                json!({"allocations": allocs})
-            };
-            requests.push(v);
+                m.serialize_entry("mappings", &MapOf(&mappings))?;
+            }
+        } else {
+            let allocs: Vec<ListItem<'_>> = by_rp
+                .iter()
+                .map(|(rp, res)| ListItem(a.uuid(*rp), Classes(a, res)))
+                .collect();
+            m.serialize_entry("allocations", &allocs)?;
         }
-        let requested: BTreeSet<&str> = request
-            .groups
-            .iter()
-            .flat_map(|g| g.resources.iter().map(|(n, _)| n.as_str()))
-            .collect();
-        let mut summaries = Map::new();
-        for id in &found.summaries {
-            let Some(p) = t.by_id(*id) else { continue };
-            let mut resources = Map::new();
-            for (rc, e) in &p.inventories {
-                let name = class(*rc);
-                if !version.at_least(27) && !requested.contains(name.as_str()) {
-                    continue;
-                }
-                resources.insert(
-                    name,
-                    json!({"capacity": e.inventory.capacity_int(), "used": p.used(*rc)}),
-                );
-            }
-            let mut s = json!({"resources": resources});
-            if version.at_least(17) {
-                // In trait id order, as upstream's query returns them.
-                let names: Vec<String> = p
-                    .traits
-                    .iter()
-                    .filter_map(|t| engine.trait_by_id(*t).map(|e| e.name))
-                    .collect();
-                s["traits"] = json!(names);
-            }
-            if version.at_least(29) {
-                s["parent_provider_uuid"] = json!(p.parent);
-                s["root_provider_uuid"] = json!(p.root);
-            }
-            summaries.insert(p.uuid.clone(), s);
+        m.end()
+    }
+}
+
+/// A list of pairs written as a JSON object, in list order.
+struct MapOf<'a, K, V>(&'a [(K, V)]);
+
+impl<K: Serialize, V: Serialize> Serialize for MapOf<'_, K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// `{"resources": {CLASS: amount}}`
+struct ResourcesOut<'a>(&'a Answer<'a>, &'a [(i32, i64)]);
+
+impl Serialize for ResourcesOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("resources", &Classes(self.0, self.1))?;
+        m.end()
+    }
+}
+
+/// `{CLASS: amount}`
+struct Classes<'a>(&'a Answer<'a>, &'a [(i32, i64)]);
+
+impl Serialize for Classes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.1.iter().map(|(rc, n)| (self.0.class(*rc), n)))
+    }
+}
+
+/// The list form before 1.12: `{"resource_provider": {"uuid": U}, "resources": {...}}`.
+struct ListItem<'a>(&'a str, Classes<'a>);
+
+impl Serialize for ListItem<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("resource_provider", &UuidOnly(self.0))?;
+        m.serialize_entry("resources", &self.1)?;
+        m.end()
+    }
+}
+
+struct UuidOnly<'a>(&'a str);
+
+impl Serialize for UuidOnly<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("uuid", self.0)?;
+        m.end()
+    }
+}
+
+struct Summaries<'a>(&'a Answer<'a>);
+
+impl Serialize for Summaries<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.0;
+        s.collect_map(
+            a.found
+                .summaries
+                .iter()
+                .filter_map(|id| a.t.by_id(*id))
+                .map(|p| (p.uuid.as_str(), SummaryOut(a, p))),
+        )
+    }
+}
+
+struct SummaryOut<'a>(&'a Answer<'a>, &'a ProviderState);
+
+impl Serialize for SummaryOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (a, p) = (self.0, self.1);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("resources", &Capacities(a, p))?;
+        if a.version.at_least(17) {
+            // In trait id order, as upstream's query returns them.
+            let names: Vec<&str> = p
+                .traits
+                .iter()
+                .filter_map(|t| a.catalog.traits.by_id(*t).map(|e| e.name.as_str()))
+                .collect();
+            m.serialize_entry("traits", &names)?;
         }
-        json!({"allocation_requests": requests, "provider_summaries": summaries})
-    })
+        if a.version.at_least(29) {
+            m.serialize_entry("parent_provider_uuid", &p.parent)?;
+            m.serialize_entry("root_provider_uuid", &p.root)?;
+        }
+        m.end()
+    }
+}
+
+/// `{CLASS: {"capacity": C, "used": U}}`
+struct Capacities<'a>(&'a Answer<'a>, &'a ProviderState);
+
+impl Serialize for Capacities<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (a, p) = (self.0, self.1);
+        let all = a.version.at_least(27);
+        s.collect_map(
+            p.inventories
+                .iter()
+                .map(|(rc, e)| (a.class(*rc), rc, e))
+                .filter(|(name, _, _)| all || a.requested.contains(name))
+                .map(|(name, rc, e)| {
+                    (
+                        name,
+                        CapacityOut {
+                            capacity: e.inventory.capacity_int(),
+                            used: p.used(*rc),
+                        },
+                    )
+                }),
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct CapacityOut {
+    capacity: i64,
+    used: i64,
 }

@@ -268,6 +268,16 @@ impl Engine {
         f(&self.providers())
     }
 
+    /// Runs `f` over the catalog of classes and traits and the provider
+    /// table together (for answers that name many of both).
+    pub fn with_catalog_and_providers<T>(
+        &self,
+        f: impl FnOnce(&super::Catalog, &ProviderTable) -> T,
+    ) -> T {
+        let catalog = self.catalog();
+        f(&catalog, &self.providers())
+    }
+
     pub async fn create_provider(&self, new: NewProvider) -> Result<ProviderState, EngineError> {
         let _w = self.inner.provider_writes.lock().await;
         let (parent_ids, root_uuid) = {
