@@ -385,7 +385,8 @@ impl Engine {
             .map_err(|e| EngineError::Internal(format!("commit not delivered: {e}")))?;
             usage.push((*rp, deltas));
         }
-        self.publish(&plan.bump, usage, plan.at);
+        let moves: BTreeMap<i32, i64> = plan.bump.iter().map(|rp| (*rp, 1)).collect();
+        self.publish(&moves, usage, plan.at);
         self.apply_consumers(plan.after, outcome);
         Ok(())
     }
@@ -497,9 +498,10 @@ impl Engine {
     /// Publishes committed usage and generation moves to the read model.
     /// Deltas, not snapshots: two claims on one provider may publish in
     /// either order and the read model still ends at the actors' totals.
+    /// `moves`: how many generations each provider moves.
     pub(super) fn publish(
         &self,
-        bump: &BTreeSet<i32>,
+        moves: &BTreeMap<i32, i64>,
         deltas: Vec<(i32, Vec<(i32, i64)>)>,
         at: chrono::NaiveDateTime,
     ) {
@@ -513,8 +515,8 @@ impl Engine {
                         p.usage.remove(&class);
                     }
                 }
-                if bump.contains(&rp) {
-                    p.generation += 1;
+                if let Some(n) = moves.get(&rp) {
+                    p.generation += n;
                     p.updated_at = Some(at);
                 }
             }

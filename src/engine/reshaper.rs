@@ -263,24 +263,13 @@ impl Engine {
                 if let Some(p) = t.by_id_mut(*id) {
                     let list: Vec<(i32, Inventory)> = set.iter().map(|(c, i)| (*c, *i)).collect();
                     p.replace_inventories(&list, at);
-                    p.generation += i64::from(bumps[id]) - 1;
                 }
             }
         }
-        // Usage as deltas (a claim committed just before the freeze may
-        // still be publishing); each bumped provider moves once more there.
-        let bumped: BTreeSet<i32> = bumps.keys().copied().collect();
-        self.publish(&bumped, usage, at);
-        {
-            let mut t = self.providers_mut();
-            for (id, n) in &bumps {
-                if !finals.contains_key(id)
-                    && let Some(p) = t.by_id_mut(*id)
-                {
-                    p.generation += i64::from(*n) - 1;
-                }
-            }
-        }
+        // Usage as deltas: a claim committed just before the freeze may
+        // still be publishing.
+        let moves: BTreeMap<i32, i64> = bumps.iter().map(|(id, n)| (*id, i64::from(*n))).collect();
+        self.publish(&moves, usage, at);
         self.apply_consumers(plan.after, outcome);
         Ok(())
     }
