@@ -143,7 +143,11 @@ async fn stages(
     };
     facts.version = Some(version);
 
-    if let Some(len) = header_str(&req, header::CONTENT_LENGTH) {
+    // The connection's FramingGuard renames a Content-Length that cannot
+    // frame a body, so that this check can answer it as upstream does.
+    let content_length = header_str(&req, header::CONTENT_LENGTH)
+        .or_else(|| header_str(&req, crate::server::REJECTED_CONTENT_LENGTH));
+    if let Some(len) = content_length {
         match len.trim().parse::<i64>() {
             Err(_) => {
                 let e = ApiError::bad_request("content-length header must be an integer");

@@ -1,6 +1,15 @@
 //! Running the HTTP service: open the engine, bind, serve until SIGTERM/SIGINT.
 
+mod framing_guard;
+
 use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_http::{HttpService, Protocol};
+use actix_service::{ServiceFactoryExt as _, fn_service, map_config};
+use actix_web::dev::AppConfig;
+
+pub use framing_guard::{FramingGuard, REJECTED_CONTENT_LENGTH};
 
 use crate::api::Settings;
 use crate::engine::{Engine, EngineConfig};
@@ -46,10 +55,29 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServeError> {
         config.workers
     };
     actix_web::rt::System::new().block_on(async move {
-        actix_web::HttpServer::new(move || crate::placement_app!(engine.clone(), settings.clone()))
+        // actix-web's HttpServer, spelled out so every connection goes
+        // through the FramingGuard (see its module doc for why).
+        actix_server::Server::build()
             .workers(workers)
             .shutdown_timeout(30)
-            .listen(listener)?
+            .listen("placement", listener, move || {
+                let app = crate::placement_app!(engine.clone(), settings.clone());
+                let http = HttpService::build()
+                    .keep_alive(Duration::from_secs(5))
+                    .client_request_timeout(Duration::from_secs(5))
+                    .finish(map_config(app, |_| AppConfig::default()));
+                fn_service(|io: actix_web::rt::net::TcpStream| async move {
+                    // Small JSON answers: do not wait for Nagle.
+                    let _ = io.set_nodelay(true);
+                    let peer = io.peer_addr().ok();
+                    Ok::<_, actix_http::error::DispatchError>((
+                        FramingGuard::new(io),
+                        Protocol::Http1,
+                        peer,
+                    ))
+                })
+                .and_then(http)
+            })?
             .run()
             .await
     })?;
