@@ -8,7 +8,7 @@
 use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::allocations::{self, ClaimOutcome, ClaimRecord, ReshapeRecord};
+use crate::store::allocations::{self, ClaimOutcome, ClaimRecord, KnownIds, ReshapeRecord};
 use crate::store::{Pool, StoreError};
 
 /// Most claims in one transaction.
@@ -93,6 +93,7 @@ impl StoreWriter {
 }
 
 fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
+    let mut known = KnownIds::default();
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -101,14 +102,18 @@ fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let results = write_batch(&pool, &batch);
+        let results = write_batch(&pool, &batch, &mut known);
         for (job, result) in batch.into_iter().zip(results) {
             let _ = job.reply.send(result);
         }
     }
 }
 
-fn write_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<ClaimOutcome, StoreError>> {
+fn write_batch(
+    pool: &Pool,
+    batch: &[Job],
+    known: &mut KnownIds,
+) -> Vec<Result<ClaimOutcome, StoreError>> {
     let mut conn = match pool.get() {
         Ok(c) => c,
         Err(e) => {
@@ -122,17 +127,22 @@ fn write_batch(pool: &Pool, batch: &[Job]) -> Vec<Result<ClaimOutcome, StoreErro
     let mut results = Vec::with_capacity(batch.len());
     let committed = conn.transaction::<(), StoreError, _>(|conn| {
         for job in batch {
+            known.begin_claim();
             let one = conn.transaction::<ClaimOutcome, StoreError, _>(|conn| match &job.work {
-                WriteJob::Claim(record) => allocations::persist_claim(conn, record),
-                WriteJob::Reshape(record) => allocations::persist_reshape(conn, record),
+                WriteJob::Claim(record) => allocations::persist_claim(conn, record, known),
+                WriteJob::Reshape(record) => allocations::persist_reshape(conn, record, known),
                 WriteJob::DeleteConsumer(uuid) => {
                     allocations::delete_consumer(conn, uuid).map(|_| vec![])
                 }
             });
+            if one.is_err() {
+                known.abort_claim();
+            }
             results.push(one);
         }
         Ok(())
     });
+    known.end_transaction(committed.is_ok());
     match committed {
         Ok(()) => results,
         Err(e) => {

@@ -2,6 +2,8 @@
 //! persisting one claim (the caller wraps each claim in a savepoint and a
 //! batch of claims in one transaction).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -101,6 +103,7 @@ pub type ClaimOutcome = Vec<Option<i32>>;
 pub fn persist_claim(
     conn: &mut AnyConnection,
     claim: &ClaimRecord,
+    known: &mut KnownIds,
 ) -> Result<ClaimOutcome, StoreError> {
     // Writes first: on SQLite the first write takes the database lock, so
     // a read-then-write upgrade can never fail with a stale snapshot.
@@ -114,8 +117,12 @@ pub fn persist_claim(
     }
     let mut outcome = Vec::with_capacity(claim.consumers.len());
     for c in &claim.consumers {
-        diesel::delete(allocations::table.filter(allocations::consumer_id.eq(&c.uuid)))
-            .execute(conn)?;
+        // A consumer the engine does not know has no rows: at start the
+        // engine learns every consumer that has allocations.
+        if c.existing.is_some() {
+            diesel::delete(allocations::table.filter(allocations::consumer_id.eq(&c.uuid)))
+                .execute(conn)?;
+        }
         if c.rows.is_empty() {
             if let Some((id, generation)) = c.existing {
                 let n = diesel::delete(
@@ -131,10 +138,10 @@ pub fn persist_claim(
             outcome.push(None);
             continue;
         }
-        let project = external_id(conn, Table::Projects, &c.project, claim.at)?;
-        let user = external_id(conn, Table::Users, &c.user, claim.at)?;
+        let project = known.id(conn, Named::Project, &c.project, claim.at)?;
+        let user = known.id(conn, Named::User, &c.user, claim.at)?;
         let ctype = match &c.consumer_type {
-            Some(name) => Some(consumer_type_id(conn, name, claim.at)?),
+            Some(name) => Some(known.id(conn, Named::ConsumerType, name, claim.at)?),
             None => None,
         };
         let id = match c.existing {
@@ -179,17 +186,26 @@ pub fn persist_claim(
                 .returning(consumers::id)
                 .get_result(conn)?,
         };
-        for (rp, rc, used) in &c.rows {
-            diesel::insert_into(allocations::table)
-                .values((
-                    allocations::resource_provider_id.eq(rp),
+        let rows: Vec<_> = c
+            .rows
+            .iter()
+            .map(|(rp, rc, used)| {
+                (
+                    allocations::resource_provider_id.eq(*rp),
                     allocations::consumer_id.eq(&c.uuid),
-                    allocations::resource_class_id.eq(rc),
+                    allocations::resource_class_id.eq(*rc),
                     allocations::used.eq(*used as i32),
                     allocations::created_at.eq(Some(claim.at)),
-                ))
-                .execute(conn)?;
-        }
+                )
+            })
+            .collect();
+        // One multi-row INSERT; diesel's MultiConnection has no batch
+        // insert, so it runs on the concrete connection.
+        let insert = diesel::insert_into(allocations::table).values(&rows);
+        match conn {
+            AnyConnection::Sqlite(c) => insert.execute(c)?,
+            AnyConnection::Postgresql(c) => insert.execute(c)?,
+        };
         outcome.push(Some(id));
     }
     Ok(outcome)
@@ -207,6 +223,7 @@ pub struct ReshapeRecord {
 pub fn persist_reshape(
     conn: &mut AnyConnection,
     r: &ReshapeRecord,
+    known: &mut KnownIds,
 ) -> Result<ClaimOutcome, StoreError> {
     for (rp, n) in &r.bumps {
         diesel::update(resource_providers::table.find(rp))
@@ -219,7 +236,7 @@ pub fn persist_reshape(
     for (rp, inventories) in &r.inventories {
         super::providers::replace_inventories(conn, *rp, inventories, r.claim.at)?;
     }
-    persist_claim(conn, &r.claim)
+    persist_claim(conn, &r.claim, known)
 }
 
 /// Removes every allocation of a consumer and its record, without any
@@ -230,74 +247,191 @@ pub fn delete_consumer(conn: &mut AnyConnection, uuid: &str) -> Result<(), Store
     Ok(())
 }
 
-enum Table {
-    Projects,
-    Users,
+/// Rows named by an external id or name, created on first use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Named {
+    Project,
+    User,
+    ConsumerType,
 }
 
-/// The id of a project or user by external id, created on first use.
-fn external_id(
-    conn: &mut AnyConnection,
-    table: Table,
-    external: &str,
-    at: NaiveDateTime,
-) -> Result<i32, StoreError> {
-    match table {
-        Table::Projects => {
-            if let Some(id) = projects::table
-                .filter(projects::external_id.eq(external))
-                .select(projects::id)
-                .first::<i32>(conn)
-                .optional()?
-            {
-                return Ok(id);
-            }
-            Ok(diesel::insert_into(projects::table)
-                .values((
-                    projects::external_id.eq(external),
-                    projects::created_at.eq(Some(at)),
-                ))
-                .returning(projects::id)
-                .get_result(conn)?)
+/// Ids of projects, users and consumer types. Such rows are never deleted
+/// or renumbered, so an id seen in a committed transaction stays right;
+/// the writer keeps them to spare each claim its lookups. Ids learned
+/// inside a transaction are staged and kept only once it commits.
+#[derive(Debug, Default)]
+pub struct KnownIds {
+    committed: HashMap<(Named, String), i32>,
+    staged: Vec<((Named, String), i32)>,
+    /// Where the current claim's staged ids start.
+    claim_start: usize,
+}
+
+impl KnownIds {
+    /// The id of `name`, created when missing.
+    pub fn id(
+        &mut self,
+        conn: &mut AnyConnection,
+        kind: Named,
+        name: &str,
+        at: NaiveDateTime,
+    ) -> Result<i32, StoreError> {
+        let key = (kind, name.to_string());
+        if let Some(id) = self.committed.get(&key) {
+            return Ok(*id);
         }
-        Table::Users => {
-            if let Some(id) = users::table
-                .filter(users::external_id.eq(external))
-                .select(users::id)
-                .first::<i32>(conn)
-                .optional()?
-            {
-                return Ok(id);
-            }
-            Ok(diesel::insert_into(users::table)
-                .values((
-                    users::external_id.eq(external),
-                    users::created_at.eq(Some(at)),
-                ))
-                .returning(users::id)
-                .get_result(conn)?)
+        let id = lookup_or_create(conn, kind, name, at)?;
+        self.staged.push((key, id));
+        Ok(id)
+    }
+
+    /// A claim's savepoint starts.
+    pub fn begin_claim(&mut self) {
+        self.claim_start = self.staged.len();
+    }
+
+    /// A claim's savepoint was rolled back: what it learned may not exist.
+    pub fn abort_claim(&mut self) {
+        self.staged.truncate(self.claim_start);
+    }
+
+    /// The transaction committed (true) or rolled back (false).
+    pub fn end_transaction(&mut self, committed: bool) {
+        let staged = std::mem::take(&mut self.staged);
+        if committed {
+            self.committed.extend(staged);
         }
+        self.claim_start = 0;
     }
 }
 
-fn consumer_type_id(
+fn lookup_or_create(
     conn: &mut AnyConnection,
+    kind: Named,
     name: &str,
     at: NaiveDateTime,
 ) -> Result<i32, StoreError> {
-    if let Some(id) = consumer_types::table
-        .filter(consumer_types::name.eq(name))
-        .select(consumer_types::id)
-        .first::<i32>(conn)
-        .optional()?
-    {
+    let found = match kind {
+        Named::Project => projects::table
+            .filter(projects::external_id.eq(name))
+            .select(projects::id)
+            .first::<i32>(conn)
+            .optional()?,
+        Named::User => users::table
+            .filter(users::external_id.eq(name))
+            .select(users::id)
+            .first::<i32>(conn)
+            .optional()?,
+        Named::ConsumerType => consumer_types::table
+            .filter(consumer_types::name.eq(name))
+            .select(consumer_types::id)
+            .first::<i32>(conn)
+            .optional()?,
+    };
+    if let Some(id) = found {
         return Ok(id);
     }
-    Ok(diesel::insert_into(consumer_types::table)
-        .values((
-            consumer_types::name.eq(name),
-            consumer_types::created_at.eq(Some(at)),
-        ))
-        .returning(consumer_types::id)
-        .get_result(conn)?)
+    let id = match kind {
+        Named::Project => diesel::insert_into(projects::table)
+            .values((
+                projects::external_id.eq(name),
+                projects::created_at.eq(Some(at)),
+            ))
+            .returning(projects::id)
+            .get_result(conn)?,
+        Named::User => diesel::insert_into(users::table)
+            .values((users::external_id.eq(name), users::created_at.eq(Some(at))))
+            .returning(users::id)
+            .get_result(conn)?,
+        Named::ConsumerType => diesel::insert_into(consumer_types::table)
+            .values((
+                consumer_types::name.eq(name),
+                consumer_types::created_at.eq(Some(at)),
+            ))
+            .returning(consumer_types::id)
+            .get_result(conn)?,
+    };
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+
+    use super::*;
+    use crate::store::connection::{DatabaseUrl, build_pool};
+    use crate::store::migrate::run_migrations;
+
+    fn project_exists(conn: &mut AnyConnection, id: i32) -> bool {
+        projects::table
+            .find(id)
+            .select(projects::id)
+            .first::<i32>(conn)
+            .optional()
+            .unwrap()
+            .is_some()
+    }
+
+    /// An id learned in a claim that was rolled back, or in a transaction
+    /// that failed, is never served from the cache.
+    #[test]
+    fn known_ids_keep_only_committed_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        let pool = build_pool(&url, 1, true).unwrap();
+        let mut conn = pool.get().unwrap();
+        run_migrations(&mut conn).unwrap();
+        let at = crate::store::now();
+        let mut known = KnownIds::default();
+
+        // Claim 1 creates project "p" in a savepoint that rolls back.
+        let mut seen = 0;
+        let committed = conn.transaction::<(), StoreError, _>(|conn| {
+            known.begin_claim();
+            let one = conn.transaction::<(), StoreError, _>(|conn| {
+                seen = known.id(conn, Named::Project, "p", at)?;
+                Err(StoreError::Conflict("forced".into()))
+            });
+            assert!(one.is_err());
+            known.abort_claim();
+            assert!(!project_exists(conn, seen));
+            // Claim 2 in the same transaction must create it again.
+            known.begin_claim();
+            let again = known.id(conn, Named::Project, "p", at)?;
+            assert!(project_exists(conn, again));
+            // The whole transaction then fails.
+            Err(StoreError::Conflict("batch fails".into()))
+        });
+        assert!(committed.is_err());
+        known.end_transaction(false);
+
+        let id = conn
+            .transaction::<i32, StoreError, _>(|conn| {
+                known.begin_claim();
+                known.id(conn, Named::Project, "p", at)
+            })
+            .unwrap();
+        known.end_transaction(true);
+        assert!(project_exists(&mut conn, id));
+        // Served from the cache now, and still right.
+        let cached = known.id(&mut conn, Named::Project, "p", at).unwrap();
+        assert_eq!(cached, id);
+        assert_eq!(known.committed.len(), 1);
+
+        // A committed transaction whose claim for "q" rolled back.
+        conn.transaction::<(), StoreError, _>(|conn| {
+            known.begin_claim();
+            let one = conn.transaction::<(), StoreError, _>(|conn| {
+                known.id(conn, Named::Project, "q", at)?;
+                Err(StoreError::Conflict("forced".into()))
+            });
+            assert!(one.is_err());
+            known.abort_claim();
+            Ok(())
+        })
+        .unwrap();
+        known.end_transaction(true);
+        let q = known.id(&mut conn, Named::Project, "q", at).unwrap();
+        assert!(project_exists(&mut conn, q));
+    }
 }

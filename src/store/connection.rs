@@ -102,10 +102,15 @@ impl Manager {
                 let mut conn = SqliteConnection::establish(path)?;
                 // busy_timeout first: switching to WAL can itself meet a lock.
                 // synchronous=FULL: an acknowledged commit survives power loss.
+                // temp_store=MEMORY: the group commit's per-claim savepoints
+                // keep their statement journal in memory, not in a temp file
+                // written page by page. cache_size: 32 MiB of pages per
+                // connection, so the writer rarely reads back what it wrote.
                 let sync = if self.durable { "FULL" } else { "OFF" };
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
+                     PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;"
                 ))
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 Ok(AnyConnection::Sqlite(conn))
