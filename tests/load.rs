@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use placement_rs::load::check::{Inventory, Snapshot, Violation, check_snapshot, parse_snapshot};
-use placement_rs::load::client::{Kind, Microversion, error_code};
+use placement_rs::load::client::{Kind, Microversion, error_code, picked_allocations};
 use placement_rs::load::populate::{Layout, custom_trait_name};
 use placement_rs::load::report::{rows, table};
 use placement_rs::load::stats::{Live, Percentiles, Recorder, Stats};
-use placement_rs::load::workload::{Budget, Pick, Plan, allocation_body, pick_candidate};
+use placement_rs::load::workload::{Budget, Pick, Plan, allocation_body, pick_index};
 use placement_rs::load::{DEFAULT_QUERY, candidates_path};
 use serde_json::json;
 use uuid::Uuid;
@@ -257,19 +257,25 @@ fn candidates_are_picked_and_error_codes_read() {
     let reply = json!({"allocation_requests": [
         {"allocations": {"a": {"resources": {"VCPU": 1}}}},
         {"allocations": {"b": {"resources": {"VCPU": 1}}}}]});
+    let body = serde_json::to_vec(&reply).unwrap();
     let mut rng = fastrand::Rng::with_seed(7);
+    let mut first = |n| pick_index(n, Pick::First, &mut rng);
     assert_eq!(
-        pick_candidate(&reply, Pick::First, &mut rng),
-        Some(&json!({"a": {"resources": {"VCPU": 1}}}))
+        picked_allocations(&body, &mut first),
+        Some(json!({"a": {"resources": {"VCPU": 1}}}))
     );
-    for _ in 0..20 {
-        let got = pick_candidate(&reply, Pick::Random, &mut rng).expect("one");
-        assert!(got.get("a").is_some() || got.get("b").is_some());
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let mut random = |n| pick_index(n, Pick::Random, &mut rng);
+        let got = picked_allocations(&body, &mut random).expect("one");
+        seen.insert(got.as_object().unwrap().keys().next().unwrap().clone());
     }
-    assert_eq!(
-        pick_candidate(&json!({"allocation_requests": []}), Pick::Random, &mut rng),
-        None
-    );
+    assert_eq!(seen.len(), 2, "random picks reach both requests");
+    let none =
+        serde_json::to_vec(&json!({"allocation_requests": [], "provider_summaries": {}})).unwrap();
+    let mut random = |n| pick_index(n, Pick::Random, &mut rng);
+    assert_eq!(picked_allocations(&none, &mut random), None);
+    assert_eq!(picked_allocations(b"not json", &mut random), None);
     let conflict = json!({"errors": [{"status": 409, "code": "placement.concurrent_update"}]});
     assert_eq!(error_code(&conflict), Some("placement.concurrent_update"));
     assert_eq!(error_code(&json!({"errors": []})), None);

@@ -6,7 +6,10 @@
 //! product is generated lazily with exact prefix pruning (isolate,
 //! capacity) and stops at `limit` or the configured cap.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+// Ids are small integers chosen by us, so a fast non-keyed hash is safe.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rand::seq::SliceRandom;
 
@@ -66,9 +69,6 @@ struct Group<'a> {
 /// What makes two candidates the same: resources as a set, and mappings.
 type CandidateKey = (Vec<(i32, i32, i64)>, BTreeMap<String, BTreeSet<i32>>);
 
-/// A group candidate without its anchor.
-type AreqKey<'x> = (&'x [(i32, i32, i64)], &'x BTreeMap<String, BTreeSet<i32>>);
-
 /// Why a search ends early with no results rather than an error.
 struct NoResults;
 
@@ -119,7 +119,7 @@ impl<'a> Search<'a> {
             nested_aware: version.at_least(29),
             opts,
             has_trees: false,
-            sharing: HashSet::new(),
+            sharing: HashSet::default(),
             anchor_roots: None,
         }
     }
@@ -169,8 +169,8 @@ impl<'a> Search<'a> {
             self.sharing = ids.iter().copied().collect();
         }
         let mut per_group: Vec<(String, bool, Vec<Areq>)> = vec![];
-        let mut amounts: HashMap<i32, i64> = HashMap::new();
-        let mut multi_group_rcs: HashSet<i32> = HashSet::new();
+        let mut amounts: HashMap<i32, i64> = HashMap::default();
+        let mut multi_group_rcs: HashSet<i32> = HashSet::default();
         for g in &self.req.groups {
             let group = match self.resolve(g)? {
                 Ok(group) => group,
@@ -188,7 +188,13 @@ impl<'a> Search<'a> {
             }
             per_group.push((g.suffix.clone(), group.same_provider, areqs));
         }
-        let mut requests = self.merge(&per_group, &amounts, &multi_group_rcs);
+        let mut requests = if per_group.len() == 1 {
+            // One group: its candidates are the answer; no product to form.
+            let (_, _, areqs) = per_group.pop().unwrap_or_default();
+            self.single_group(areqs, self.cap())
+        } else {
+            self.merge(&per_group, &amounts, &multi_group_rcs)
+        };
         let mut used: Vec<i32> = vec![];
         if !self.nested_aware && self.has_trees {
             requests.retain(|c| {
@@ -219,7 +225,7 @@ impl<'a> Search<'a> {
         } else if self.opts.randomize {
             requests.shuffle(&mut rand::rng());
         }
-        let mut seen_rps: HashSet<i32> = HashSet::new();
+        let mut seen_rps: HashSet<i32> = HashSet::default();
         for c in &requests {
             for (rp, _, _) in &c.resources {
                 if seen_rps.insert(*rp) {
@@ -404,18 +410,29 @@ impl<'a> Search<'a> {
                 resources: g.resources.iter().map(|(rc, n)| (p.id, *rc, *n)).collect(),
                 mappings: BTreeMap::from([(g.src.suffix.clone(), BTreeSet::from([p.id]))]),
             };
-            if self.in_filtered_anchors(root) {
+            // A sharing provider also serves the trees it shares with,
+            // after its own.
+            let copies: Vec<i32> = if self.sharing.contains(&p.id) {
+                self.anchors_of(p)
+                    .into_iter()
+                    .filter(|a| *a != root && self.in_filtered_anchors(*a))
+                    .collect()
+            } else {
+                vec![]
+            };
+            let own = self.in_filtered_anchors(root);
+            if own && copies.is_empty() {
+                out.push(areq);
+                continue;
+            }
+            if own {
                 out.push(areq.clone());
             }
-            if self.sharing.contains(&p.id) {
-                for anchor in self.anchors_of(p) {
-                    if anchor != root && self.in_filtered_anchors(anchor) {
-                        out.push(Areq {
-                            anchor,
-                            ..areq.clone()
-                        });
-                    }
-                }
+            for anchor in copies {
+                out.push(Areq {
+                    anchor,
+                    ..areq.clone()
+                });
             }
         }
         out
@@ -523,7 +540,7 @@ impl<'a> Search<'a> {
         };
         let trees: BTreeSet<i32> = cands.values().flatten().map(|(_, r)| *r).collect();
         let mut out: Vec<Areq> = vec![];
-        let mut seen: HashSet<Areq> = HashSet::new();
+        let mut seen: HashSet<Areq> = HashSet::default();
         for root in trees {
             let lists: Vec<Vec<i32>> = rcs
                 .iter()
@@ -574,8 +591,8 @@ impl<'a> Search<'a> {
         cands: &mut BTreeMap<i32, BTreeSet<(i32, i32)>>,
     ) {
         let rps: BTreeSet<i32> = cands.values().flatten().map(|(p, _)| *p).collect();
-        let mut good_roots: HashSet<i32> = HashSet::new();
-        let mut traits_by_root: HashMap<i32, BTreeSet<i32>> = HashMap::new();
+        let mut good_roots: HashSet<i32> = HashSet::default();
+        let mut traits_by_root: HashMap<i32, BTreeSet<i32>> = HashMap::default();
         for id in &rps {
             if let Some(p) = self.t.by_id(*id)
                 && !Self::has_any(p, &g.forbidden)
@@ -627,6 +644,19 @@ impl<'a> Search<'a> {
         ))
     }
 
+    /// Most candidates worth generating.
+    fn cap(&self) -> Option<usize> {
+        let mut cap = self.opts.max_candidates;
+        // Stopping at `limit` is safe only when nothing is dropped later.
+        if let Some(limit) = self.req.limit
+            && !self.opts.randomize
+            && (self.nested_aware || !self.has_trees)
+        {
+            cap = Some(cap.map_or(limit, |c| c.min(limit)));
+        }
+        cap
+    }
+
     /// The product across groups per anchor, with group policy, same
     /// subtree and combined capacity; unique results only.
     fn merge(
@@ -635,25 +665,11 @@ impl<'a> Search<'a> {
         amounts: &HashMap<i32, i64>,
         multi_group_rcs: &HashSet<i32>,
     ) -> Vec<Candidate> {
-        let cap = {
-            let mut cap = self.opts.max_candidates;
-            // Stopping at `limit` is safe only when nothing is dropped later.
-            if let Some(limit) = self.req.limit
-                && !self.opts.randomize
-                && (self.nested_aware || !self.has_trees)
-            {
-                cap = Some(cap.map_or(limit, |c| c.min(limit)));
-            }
-            cap
-        };
+        let cap = self.cap();
         let isolate = self.req.group_policy == Some(GroupPolicy::Isolate);
-        if let [(_, _, areqs)] = per_group {
-            // One group: its candidates are the answer; no product to form.
-            return self.single_group(areqs, cap);
-        }
         // anchor → per group (in group order) its candidates; anchors in first-seen order.
         let mut anchors: Vec<i32> = vec![];
-        let mut by_anchor: HashMap<i32, Vec<Vec<&Areq>>> = HashMap::new();
+        let mut by_anchor: HashMap<i32, Vec<Vec<&Areq>>> = HashMap::default();
         for (gi, (_, _, areqs)) in per_group.iter().enumerate() {
             for a in areqs {
                 let slot = by_anchor.entry(a.anchor).or_insert_with(|| {
@@ -664,7 +680,7 @@ impl<'a> Search<'a> {
             }
         }
         let mut out: Vec<Candidate> = vec![];
-        let mut seen: HashSet<CandidateKey> = HashSet::new();
+        let mut seen: HashSet<CandidateKey> = HashSet::default();
         for anchor in anchors {
             let lists = &by_anchor[&anchor];
             if lists.iter().any(Vec::is_empty) {
@@ -674,7 +690,7 @@ impl<'a> Search<'a> {
                 continue;
             }
             let mut picked: Vec<&Areq> = Vec::with_capacity(lists.len());
-            let mut sums: HashMap<(i32, i32), i64> = HashMap::new();
+            let mut sums: HashMap<(i32, i32), i64> = HashMap::default();
             let done = self.product(
                 lists,
                 per_group,
@@ -703,22 +719,30 @@ impl<'a> Search<'a> {
 
     /// The merge of a lone group: each candidate within capacity, once
     /// (a sharing provider's copies for other anchors collapse).
-    fn single_group(&self, areqs: &[Areq], cap: Option<usize>) -> Vec<Candidate> {
+    fn single_group(&self, areqs: Vec<Areq>, cap: Option<usize>) -> Vec<Candidate> {
         let mut out = Vec::with_capacity(areqs.len().min(cap.unwrap_or(usize::MAX)));
-        let mut seen: HashSet<AreqKey<'_>> = HashSet::new();
+        // Copies exist only through sharing providers; trees keep the
+        // check as well, as their combinations are built per anchor.
+        let mut seen: Option<HashSet<CandidateKey>> =
+            (!self.sharing.is_empty() || self.has_trees).then(HashSet::default);
         for a in areqs {
             let fits = a.resources.iter().all(|(rp, rc, n)| {
                 self.room(*rp, *rc)
                     .is_none_or(|(room, max_unit)| *n <= room && *n <= max_unit)
             });
+            if !fits {
+                continue;
+            }
             // Copies for other anchors differ only in the anchor.
-            if !fits || !seen.insert((&a.resources, &a.mappings)) {
+            if let Some(seen) = seen.as_mut()
+                && !seen.insert((a.resources.clone(), a.mappings.clone()))
+            {
                 continue;
             }
             out.push(Candidate {
                 anchor: a.anchor,
-                resources: a.resources.clone(),
-                mappings: a.mappings.clone(),
+                resources: a.resources,
+                mappings: a.mappings,
             });
             if cap.is_some_and(|n| out.len() >= n) {
                 break;

@@ -48,9 +48,11 @@ pub struct Prepare {
     pub requests: Vec<ClassRequest>,
 }
 
-/// Phase two after a durable persist: pending becomes used.
+/// Phase two after a durable persist: pending becomes used. Sent without
+/// waiting for a reply: the mailbox is FIFO, so every later message to the
+/// provider sees the commit.
 #[derive(Message)]
-#[rtype(result = "BTreeMap<i32, i64>")]
+#[rtype(result = "()")]
 pub struct Commit {
     pub token: Token,
     pub deltas: Vec<(i32, i64)>,
@@ -151,10 +153,9 @@ impl Handler<Prepare> for ProviderActor {
 }
 
 impl Handler<Commit> for ProviderActor {
-    type Result = actix::MessageResult<Commit>;
-    fn handle(&mut self, m: Commit, _: &mut Context<Self>) -> Self::Result {
+    type Result = ();
+    fn handle(&mut self, m: Commit, _: &mut Context<Self>) {
         self.ledger.commit(m.token, &m.deltas);
-        actix::MessageResult(self.ledger.usage().clone())
     }
 }
 

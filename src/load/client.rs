@@ -139,6 +139,51 @@ impl Reply {
     }
 }
 
+/// What a candidates query gave: the allocations of the picked request
+/// (None when there were no candidates), or a failed reply.
+#[derive(Debug)]
+pub enum CandidatesReply {
+    Picked(Option<Value>),
+    Failed(Reply),
+}
+
+/// The `allocations` of the allocation request `pick` chooses among the
+/// reply's; None when there are none or the body is not a candidates reply.
+pub fn picked_allocations(
+    body: &[u8],
+    pick: &mut (dyn FnMut(usize) -> Option<usize> + Send),
+) -> Option<Value> {
+    #[derive(serde::Deserialize)]
+    struct Answer<'a> {
+        #[serde(borrow)]
+        allocation_requests: Vec<&'a serde_json::value::RawValue>,
+    }
+    let answer = serde_json::from_slice::<Answer<'_>>(body).ok()?;
+    let i = pick(answer.allocation_requests.len())?;
+    let mut request: Value = serde_json::from_str(answer.allocation_requests.get(i)?.get()).ok()?;
+    request.get_mut("allocations").map(Value::take)
+}
+
+/// Replies that may carry Placement's error code.
+pub trait HasErrorCode {
+    fn error_code(&self) -> Option<&str>;
+}
+
+impl HasErrorCode for Reply {
+    fn error_code(&self) -> Option<&str> {
+        error_code(&self.body)
+    }
+}
+
+impl HasErrorCode for CandidatesReply {
+    fn error_code(&self) -> Option<&str> {
+        match self {
+            CandidatesReply::Picked(_) => None,
+            CandidatesReply::Failed(r) => r.error_code(),
+        }
+    }
+}
+
 /// Placement's error code in an error body; upstream always sends one from
 /// 1.23 on, and `placement.undefined_code` when nothing more specific applies.
 pub fn error_code(body: &Value) -> Option<&str> {
@@ -197,6 +242,53 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, LoadError> {
+        self.call_with(rec, kind, method, path, body, |status, bytes| Reply {
+            status,
+            body: serde_json::from_slice(bytes).unwrap_or(Value::Null),
+        })
+        .await
+    }
+
+    /// GET /allocation_candidates: the reply is scanned, not built into a
+    /// tree (at a thousand candidates that tree cost the client more CPU
+    /// than the server spent answering), and one allocation request is
+    /// kept, chosen by `pick`.
+    pub async fn candidates(
+        &self,
+        rec: &mut Recorder,
+        path: &str,
+        pick: &mut (dyn FnMut(usize) -> Option<usize> + Send),
+    ) -> Result<CandidatesReply, LoadError> {
+        self.call_with(
+            rec,
+            Kind::Candidates,
+            Method::GET,
+            path,
+            None,
+            |status, bytes| {
+                if !(200..300).contains(&status) {
+                    let body = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+                    return CandidatesReply::Failed(Reply { status, body });
+                }
+                let chosen = picked_allocations(bytes, pick);
+                CandidatesReply::Picked(chosen)
+            },
+        )
+        .await
+    }
+
+    async fn call_with<T>(
+        &self,
+        rec: &mut Recorder,
+        kind: Kind,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        read: impl FnOnce(u16, &[u8]) -> T,
+    ) -> Result<T, LoadError>
+    where
+        T: HasErrorCode,
+    {
         let mut req = self
             .http
             .request(method.clone(), format!("{}{path}", self.base));
@@ -216,8 +308,7 @@ impl Client {
         let elapsed = started.elapsed();
         match sent {
             Ok((status, bytes)) => {
-                let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                let reply = Reply { status, body };
+                let reply = read(status, &bytes);
                 rec.record(kind, started, elapsed, status, reply.error_code());
                 Ok(reply)
             }

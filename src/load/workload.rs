@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::client::{Client, Kind, Microversion, Reply};
+use super::client::{CandidatesReply, Client, Kind, Microversion, Reply};
 use super::error::LoadError;
 use super::stats::{Live, Recorder};
 
@@ -135,19 +135,13 @@ pub fn allocation_body(
     body
 }
 
-/// The `allocations` of one allocation request of a candidates reply.
-pub fn pick_candidate<'a>(
-    reply: &'a Value,
-    pick: Pick,
-    rng: &mut fastrand::Rng,
-) -> Option<&'a Value> {
-    let requests = reply.get("allocation_requests")?.as_array()?;
-    let chosen = match pick {
-        Pick::First => requests.first()?,
-        Pick::Random if requests.is_empty() => return None,
-        Pick::Random => &requests[rng.usize(..requests.len())],
-    };
-    chosen.get("allocations")
+/// Which of `n` allocation requests to take (None when there are none).
+pub fn pick_index(n: usize, pick: Pick, rng: &mut fastrand::Rng) -> Option<usize> {
+    match pick {
+        _ if n == 0 => None,
+        Pick::First => Some(0),
+        Pick::Random => Some(rng.usize(..n)),
+    }
 }
 
 enum Step {
@@ -177,14 +171,16 @@ impl Worker {
     /// GET the candidates; Ok(None) when there are none.
     async fn candidates(&mut self) -> Result<Option<Value>, LoadError> {
         let path = self.plan.candidates_path.clone();
+        let (pick, rng) = (self.plan.pick, &mut self.rng);
+        let mut choose = |n: usize| pick_index(n, pick, rng);
         let reply = self
             .client
-            .call(&mut self.rec, Kind::Candidates, Method::GET, &path, None)
+            .candidates(&mut self.rec, &path, &mut choose)
             .await?;
-        if !reply.is_success() {
-            return Err(self.unexpected(&Method::GET, &path, reply));
+        match reply {
+            CandidatesReply::Picked(allocations) => Ok(allocations),
+            CandidatesReply::Failed(reply) => Err(self.unexpected(&Method::GET, &path, reply)),
         }
-        Ok(pick_candidate(&reply.body, self.plan.pick, &mut self.rng).cloned())
     }
 
     /// PUT allocations; Ok(false) on a 409 (counted by code by the recorder).
