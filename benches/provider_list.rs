@@ -57,6 +57,7 @@ fn benches(c: &mut Criterion) {
             policy: Policy::new(PolicyMode::Legacy),
             cors: None,
             candidates: Default::default(),
+            candidates_cache: Default::default(),
         };
         let app = sys.block_on(awtest::init_service(placement_app!(engine, settings)));
 

@@ -45,24 +45,46 @@ async fn list(
             None => err,
         }
     })?;
-    // The search and the body are CPU work that grows with the deployment:
-    // run them on the blocking pool so the workers keep serving others.
+    let cache = settings.candidates_cache.clone();
+    let cacheable = cache.enabled() && !settings.candidates.randomize;
+    let query = req.query_string().to_string();
     let version = ctx.version;
-    let opts = settings.candidates;
-    let engine = engine.into_inner();
-    let body = web::block(move || {
-        let found = engine.allocation_candidates(&request, version, opts)?;
-        Ok::<Vec<u8>, EngineError>(serialize(&engine, version, &request, &found))
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("candidates search failed: {e}")))?
-    .map_err(|e| match e {
-        EngineError::ClassNotFound(_) => ApiError::bad_request(format!(
-            "Invalid resource class in resources parameter: {e}"
-        )),
-        EngineError::TraitNotFound(_) => ApiError::bad_request(e.to_string()),
-        other => other.into(),
-    })?;
+    let cached = if cacheable {
+        cache.get(engine.read_model_version(), version, &query)
+    } else {
+        None
+    };
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            // The search and the body are CPU work that grows with the
+            // deployment: run them on the blocking pool so the workers
+            // keep serving others.
+            let opts = settings.candidates;
+            let engine = engine.into_inner();
+            let (body, at) = web::block(move || {
+                let before = engine.read_model_version();
+                let found = engine.allocation_candidates(&request, version, opts)?;
+                let body = bytes::Bytes::from(serialize(&engine, version, &request, &found));
+                // Kept only when no change happened while it was computed.
+                let unchanged = engine.read_model_version() == before;
+                Ok::<_, EngineError>((body, unchanged.then_some(before)))
+            })
+            .await
+            .map_err(|e| ApiError::internal(format!("candidates search failed: {e}")))?
+            .map_err(|e| match e {
+                EngineError::ClassNotFound(_) => ApiError::bad_request(format!(
+                    "Invalid resource class in resources parameter: {e}"
+                )),
+                EngineError::TraitNotFound(_) => ApiError::bad_request(e.to_string()),
+                other => other.into(),
+            })?;
+            if let (true, Some(at)) = (cacheable, at) {
+                cache.put(at, version, &query, body.clone());
+            }
+            body
+        }
+    };
     let mut b = HttpResponse::Ok();
     cache_headers(&mut b, &ctx, None);
     Ok(b.insert_header((header::CONTENT_TYPE, "application/json"))

@@ -4,6 +4,7 @@
 pub mod accept;
 mod allocation_candidates;
 mod allocations;
+pub mod candidates_cache;
 pub mod context;
 pub mod error;
 mod inventories;

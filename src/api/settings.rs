@@ -1,5 +1,8 @@
 //! HTTP-level settings: auth strategy, policy mode, CORS (the server contract's env variables).
 
+use std::sync::Arc;
+
+use super::candidates_cache::CandidatesCache;
 use super::policy::{Policy, PolicyMode};
 use crate::engine::SearchOptions;
 
@@ -33,6 +36,8 @@ pub struct Settings {
     pub policy: Policy,
     pub cors: Option<Cors>,
     pub candidates: SearchOptions,
+    /// Shared by every worker of the server.
+    pub candidates_cache: Arc<CandidatesCache>,
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -46,7 +51,8 @@ impl Settings {
     /// Reads `PLACEMENT_AUTH_STRATEGY`, `PLACEMENT_POLICY_MODE`,
     /// `PLACEMENT_CORS_ALLOWED_ORIGIN`, `PLACEMENT_CORS_ALLOW_HEADERS`,
     /// `PLACEMENT_MAX_ALLOCATION_CANDIDATES` (default 100000; -1 unlimited),
-    /// `PLACEMENT_RANDOMIZE_ALLOCATION_CANDIDATES` (true/false).
+    /// `PLACEMENT_RANDOMIZE_ALLOCATION_CANDIDATES` (true/false),
+    /// `PLACEMENT_CANDIDATES_CACHE` (on/off, default on).
     pub fn from_env() -> Result<Settings, String> {
         let var = |k: &str| std::env::var(k).unwrap_or_default();
         let auth = var("PLACEMENT_AUTH_STRATEGY");
@@ -91,10 +97,21 @@ impl Settings {
                 ));
             }
         };
+        let cache = var("PLACEMENT_CANDIDATES_CACHE");
+        let cache_on = match cache.trim().to_ascii_lowercase().as_str() {
+            "" | "on" | "true" | "1" | "yes" => true,
+            "off" | "false" | "0" | "no" => false,
+            _ => {
+                return Err(format!(
+                    "PLACEMENT_CANDIDATES_CACHE must be on or off, got '{cache}'"
+                ));
+            }
+        };
         Ok(Settings {
             policy: Policy::new(mode),
             cors,
             candidates,
+            candidates_cache: Arc::new(CandidatesCache::new(cache_on)),
         })
     }
 }

@@ -17,7 +17,7 @@ mod store_writer;
 mod traits;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use actix::Addr;
@@ -96,6 +96,9 @@ struct Inner {
     /// Bounds the claims in flight.
     claim_slots: Arc<tokio::sync::Semaphore>,
     tokens: AtomicU64,
+    /// Moves whenever the read model or the catalogue may change (see
+    /// `read_model_version`).
+    read_model_version: AtomicU64,
     /// Last field: dropping it stops the actors after everything else.
     runtime: runtime::ActorRuntime,
 }
@@ -159,6 +162,7 @@ impl Engine {
                 writer,
                 claim_slots: Arc::new(tokio::sync::Semaphore::new(CLAIM_SLOTS)),
                 tokens: AtomicU64::new(1),
+                read_model_version: AtomicU64::new(0),
                 runtime,
             }),
         })
@@ -228,18 +232,34 @@ impl Engine {
             .unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Every change to the read model goes through here, so the version
+    /// moves (while the writer holds the lock) before anything changes.
     fn providers_mut(&self) -> std::sync::RwLockWriteGuard<'_, ProviderTable> {
-        self.inner
+        let guard = self
+            .inner
             .providers
             .write()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| p.into_inner());
+        self.inner.read_model_version.fetch_add(1, Ordering::SeqCst);
+        guard
     }
 
+    /// As `providers_mut`, for resource classes and traits.
     fn catalog_mut(&self) -> std::sync::RwLockWriteGuard<'_, Catalog> {
-        self.inner
+        let guard = self
+            .inner
             .catalog
             .write()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| p.into_inner());
+        self.inner.read_model_version.fetch_add(1, Ordering::SeqCst);
+        guard
+    }
+
+    /// A number that moves on every change of providers, inventories,
+    /// usage, traits, aggregates or the catalogue. Two equal readings
+    /// around a computation mean it saw one unchanged state.
+    pub fn read_model_version(&self) -> u64 {
+        self.inner.read_model_version.load(Ordering::SeqCst)
     }
 }
 

@@ -99,6 +99,7 @@ pub fn settings(mode: PolicyMode) -> Settings {
         policy: Policy::new(mode),
         cors: None,
         candidates: Default::default(),
+        candidates_cache: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! PostgreSQL tests need PLACEMENT_TEST_POSTGRES_URL (a database the user
 //! may CREATE DATABASE from); without it they are skipped with one line.
 
+mod candidates_cache;
 mod common;
 mod concurrency;
 mod crash;
