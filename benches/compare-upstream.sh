@@ -2,6 +2,8 @@
 # Runs the same workloads with `placement-rs load` against this server
 # (SQLite, then PostgreSQL) and upstream Placement 16.0.0 (the shared
 # reference server, SQLite), one after the other, and prints the ratios.
+# Our read phase runs twice: with the candidates answer cache (default)
+# and with PLACEMENT_CANDIDATES_CACHE=off.
 #
 #   benches/compare-upstream.sh [OUT_DIR]
 #
@@ -64,6 +66,17 @@ PIDS+=($!); wait_http 18780
 run_suite ours-sqlite 18780
 RSS_OURS=$(ps -o rss= -p "${PIDS[-1]}")
 stop_last
+# The same read phase with the answer cache off: every query searched and
+# written afresh (what a model changing between queries costs).
+PLACEMENT_CANDIDATES_CACHE=off "$BIN" serve --bind 127.0.0.1:18783 --database-url "sqlite://$DB" \
+    >"$OUT/ours-nocache.log" 2>&1 &
+PIDS+=($!)
+wait_http 18783
+echo "== ours-sqlite, answer cache off: perf-job candidates query, concurrency 10, ${READ_SECONDS}s"
+agg=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['aggregates'][0])" "$OUT/ours-sqlite-populate.json")
+"$BIN" load "http://127.0.0.1:18783" --mode read --reuse-aggregates "$agg" --concurrency 10 \
+    --duration "$READ_SECONDS" --quiet --json "$OUT/ours-nocache-read.json" | tail -n 20
+stop_last
 
 # Upstream Placement 16.0.0, SQLite.
 REFDB="$OUT/upstream.sqlite"; rm -f "$REFDB"
@@ -103,10 +116,14 @@ print()
 print(f"{'server':<15}{'populate s':>12}{'cand p50 ms':>13}{'cand req/s':>12}{'claims/s':>10}{'409s':>6}  check")
 for r in rows:
     print(f"{r[0]:<15}{r[1]:>12.2f}{r[2]:>13.2f}{r[3]:>12.1f}{r[4]:>10.1f}{r[5]:>6}  {'ok' if r[6] else 'FAILED'}")
+nc = kind(load("ours-nocache", "read"), "candidates")
+print(f"{'ours, no cache':<15}{'':>12}{nc.get('p50_ms', 0.0):>13.2f}{nc.get('per_second', 0.0):>12.1f}")
 o, u = rows[0], rows[1]
 ratio = lambda a, b: a / b if b else float("inf")
 print()
 print(f"populate: {ratio(u[1], o[1]):.1f}x faster; candidates p50: {ratio(u[2], o[2]):.1f}x faster; "
       f"candidates req/s: {ratio(o[3], u[3]):.1f}x; claims/s: {ratio(o[4], u[4]):.1f}x")
+print(f"answer cache off: candidates p50 {ratio(u[2], nc.get('p50_ms', 0.0)):.1f}x faster; "
+      f"req/s {ratio(nc.get('per_second', 0.0), u[3]):.1f}x")
 print(f"server RSS after the runs (ours, SQLite): {rss / 1024:.1f} MB")
 PY
