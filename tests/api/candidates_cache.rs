@@ -87,7 +87,8 @@ async fn answers_follow_every_write(db: TestDb) {
     let tq = "resources=VCPU:1&required=HW_CPU_X86_AVX2";
     assert_eq!(count(&candidates(tq).await), 0);
     let path = format!("/resource_providers/{RP}/traits");
-    let body = json!({"resource_provider_generation": generation().await, "traits": ["HW_CPU_X86_AVX2"]});
+    let body =
+        json!({"resource_provider_generation": generation().await, "traits": ["HW_CPU_X86_AVX2"]});
     let r = call(&app, req(Method::PUT, &path).json(body)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(count(&candidates(tq).await), 1, "a new trait shows at once");
@@ -108,7 +109,8 @@ async fn answers_follow_every_write(db: TestDb) {
 
     // Inventory.
     let path = format!("/resource_providers/{RP}/inventories/VCPU");
-    let body = json!({"resource_provider_generation": generation().await, "total": 8, "reserved": 8});
+    let body =
+        json!({"resource_provider_generation": generation().await, "total": 8, "reserved": 8});
     let r = call(&app, req(Method::PUT, &path).json(body)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
