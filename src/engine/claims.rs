@@ -60,6 +60,30 @@ pub(super) struct Plan {
 impl Engine {
     /// Replaces the allocations of one or more consumers, all or nothing.
     pub async fn claim(&self, claims: Vec<ConsumerClaim>) -> Result<(), EngineError> {
+        // With a slot free, the plan is made on the caller's thread (it only
+        // reads, so a caller that goes away leaves nothing behind) and only
+        // the protocol, which must not be cut in half, runs on the engine
+        // thread, the one every provider actor shares.
+        if let Ok(slot) = self.inner.claim_slots.clone().try_acquire_owned() {
+            let locks = self
+                .inner
+                .consumer_locks
+                .lock(claims.iter().map(|c| c.consumer.as_str()))
+                .await;
+            let plan = self.plan_claim(&claims, true)?;
+            let engine = self.clone();
+            return self
+                .inner
+                .runtime
+                .run(async move {
+                    // Held until the claim is published.
+                    let _held = (slot, locks);
+                    engine.execute(plan).await
+                })
+                .await
+                .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())));
+        }
+        // Otherwise wait for a slot on the engine thread (its timer).
         let engine = self.clone();
         self.inner
             .runtime
