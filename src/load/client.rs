@@ -253,11 +253,15 @@ impl Client {
     /// tree (at a thousand candidates that tree cost the client more CPU
     /// than the server spent answering), and one allocation request is
     /// kept, chosen by `pick`.
+    ///
+    /// Without `pick` (read-only load) a successful reply is only checked
+    /// to be a JSON object: the client's CPU is the server's on a shared
+    /// machine, so it reads no more than it needs.
     pub async fn candidates(
         &self,
         rec: &mut Recorder,
         path: &str,
-        pick: &mut (dyn FnMut(usize) -> Option<usize> + Send),
+        pick: Option<&mut (dyn FnMut(usize) -> Option<usize> + Send)>,
     ) -> Result<CandidatesReply, LoadError> {
         self.call_with(
             rec,
@@ -270,8 +274,14 @@ impl Client {
                     let body = serde_json::from_slice(bytes).unwrap_or(Value::Null);
                     return CandidatesReply::Failed(Reply { status, body });
                 }
-                let chosen = picked_allocations(bytes, pick);
-                CandidatesReply::Picked(chosen)
+                match pick {
+                    Some(pick) => CandidatesReply::Picked(picked_allocations(bytes, pick)),
+                    None if bytes.first() == Some(&b'{') => CandidatesReply::Picked(None),
+                    None => CandidatesReply::Failed(Reply {
+                        status,
+                        body: Value::String(String::from_utf8_lossy(bytes).into_owned()),
+                    }),
+                }
             },
         )
         .await

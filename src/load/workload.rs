@@ -175,10 +175,19 @@ impl Worker {
         let mut choose = |n: usize| pick_index(n, pick, rng);
         let reply = self
             .client
-            .candidates(&mut self.rec, &path, &mut choose)
+            .candidates(&mut self.rec, &path, Some(&mut choose))
             .await?;
         match reply {
             CandidatesReply::Picked(allocations) => Ok(allocations),
+            CandidatesReply::Failed(reply) => Err(self.unexpected(&Method::GET, &path, reply)),
+        }
+    }
+
+    /// GET the candidates without reading them (read-only load).
+    async fn read_candidates(&mut self) -> Result<(), LoadError> {
+        let path = self.plan.candidates_path.clone();
+        match self.client.candidates(&mut self.rec, &path, None).await? {
+            CandidatesReply::Picked(_) => Ok(()),
             CandidatesReply::Failed(reply) => Err(self.unexpected(&Method::GET, &path, reply)),
         }
     }
@@ -328,8 +337,8 @@ impl Worker {
         while budget.take() {
             self.out.attempts += 1;
             Live::bump(&self.rec.live().attempts);
-            match self.candidates().await {
-                Ok(_) => {
+            match self.read_candidates().await {
+                Ok(()) => {
                     self.out.reads += 1;
                     streak = 0;
                 }
