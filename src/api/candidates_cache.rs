@@ -24,9 +24,6 @@ const MAX_ENTRY_BYTES: usize = 8 << 20;
 /// All kept answers together.
 const MAX_TOTAL_BYTES: usize = 64 << 20;
 
-/// What identifies an answer besides the read-model version.
-type Key = (Version, String);
-
 #[derive(Debug, Default)]
 pub struct CandidatesCache {
     /// Off: every query is searched and written afresh.
@@ -37,7 +34,10 @@ pub struct CandidatesCache {
 #[derive(Debug, Default)]
 struct Entries {
     version: u64,
-    answers: HashMap<Key, Bytes>,
+    /// Per microversion, per query string (nested so a lookup by `&str`
+    /// allocates nothing).
+    answers: HashMap<Version, HashMap<String, Bytes>>,
+    count: usize,
     bytes: usize,
 }
 
@@ -62,10 +62,7 @@ impl CandidatesCache {
         if entries.version != version {
             return None;
         }
-        entries
-            .answers
-            .get(&(microversion, query.to_string()))
-            .cloned()
+        entries.answers.get(&microversion)?.get(query).cloned()
     }
 
     /// Keeps an answer computed entirely at `version`.
@@ -77,19 +74,23 @@ impl CandidatesCache {
         if version < entries.version {
             return;
         }
-        let full =
-            entries.answers.len() >= MAX_ENTRIES || entries.bytes + body.len() > MAX_TOTAL_BYTES;
+        let full = entries.count >= MAX_ENTRIES || entries.bytes + body.len() > MAX_TOTAL_BYTES;
         if version > entries.version || full {
             entries.answers.clear();
             entries.bytes = 0;
+            entries.count = 0;
             entries.version = version;
         }
         entries.bytes += body.len();
-        if let Some(old) = entries
+        entries.count += 1;
+        let replaced = entries
             .answers
-            .insert((microversion, query.to_string()), body)
-        {
+            .entry(microversion)
+            .or_default()
+            .insert(query.to_string(), body);
+        if let Some(old) = replaced {
             entries.bytes -= old.len();
+            entries.count -= 1;
         }
     }
 }
@@ -131,8 +132,10 @@ mod tests {
             cache.put(1, V, &format!("q{i}"), Bytes::from(vec![0u8; 1024]));
         }
         let entries = cache.inner.lock().unwrap();
-        assert!(entries.answers.len() <= MAX_ENTRIES);
-        assert_eq!(entries.bytes, entries.answers.len() * 1024);
+        let stored: usize = entries.answers.values().map(HashMap::len).sum();
+        assert_eq!(stored, entries.count);
+        assert!(entries.count <= MAX_ENTRIES);
+        assert_eq!(entries.bytes, entries.count * 1024);
         drop(entries);
         cache.put(1, V, "huge", Bytes::from(vec![0u8; MAX_ENTRY_BYTES + 1]));
         assert!(cache.get(1, V, "huge").is_none());

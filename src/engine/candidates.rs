@@ -69,6 +69,9 @@ struct Group<'a> {
 /// What makes two candidates the same: resources as a set, and mappings.
 type CandidateKey = (Vec<(i32, i32, i64)>, BTreeMap<String, BTreeSet<i32>>);
 
+/// A group candidate without its anchor.
+type AreqKey<'x> = (&'x [(i32, i32, i64)], &'x BTreeMap<String, BTreeSet<i32>>);
+
 /// Why a search ends early with no results rather than an error.
 struct NoResults;
 
@@ -720,35 +723,38 @@ impl<'a> Search<'a> {
     /// The merge of a lone group: each candidate within capacity, once
     /// (a sharing provider's copies for other anchors collapse).
     fn single_group(&self, areqs: Vec<Areq>, cap: Option<usize>) -> Vec<Candidate> {
-        let mut out = Vec::with_capacity(areqs.len().min(cap.unwrap_or(usize::MAX)));
-        // Copies exist only through sharing providers; trees keep the
-        // check as well, as their combinations are built per anchor.
-        let mut seen: Option<HashSet<CandidateKey>> =
-            (!self.sharing.is_empty() || self.has_trees).then(HashSet::default);
-        for a in areqs {
+        let limit = cap.unwrap_or(usize::MAX);
+        // Which candidates to keep, decided on borrowed keys. Copies (that
+        // differ only in the anchor) exist only through sharing providers;
+        // trees keep the check as well, as their combinations are built
+        // per anchor.
+        let dedupe = !self.sharing.is_empty() || self.has_trees;
+        let mut seen: HashSet<AreqKey<'_>> = HashSet::default();
+        let mut keep = vec![false; areqs.len()];
+        let mut kept = 0;
+        for (i, a) in areqs.iter().enumerate() {
+            if kept >= limit {
+                break;
+            }
             let fits = a.resources.iter().all(|(rp, rc, n)| {
                 self.room(*rp, *rc)
                     .is_none_or(|(room, max_unit)| *n <= room && *n <= max_unit)
             });
-            if !fits {
-                continue;
+            if fits && (!dedupe || seen.insert((&a.resources, &a.mappings))) {
+                keep[i] = true;
+                kept += 1;
             }
-            // Copies for other anchors differ only in the anchor.
-            if let Some(seen) = seen.as_mut()
-                && !seen.insert((a.resources.clone(), a.mappings.clone()))
-            {
-                continue;
-            }
-            out.push(Candidate {
+        }
+        areqs
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(a, _)| Candidate {
                 anchor: a.anchor,
                 resources: a.resources,
                 mappings: a.mappings,
-            });
-            if cap.is_some_and(|n| out.len() >= n) {
-                break;
-            }
-        }
-        out
+            })
+            .collect()
     }
 
     /// Depth-first product over groups; prunes a prefix that already breaks

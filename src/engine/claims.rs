@@ -60,36 +60,24 @@ pub(super) struct Plan {
 impl Engine {
     /// Replaces the allocations of one or more consumers, all or nothing.
     pub async fn claim(&self, claims: Vec<ConsumerClaim>) -> Result<(), EngineError> {
-        // With a slot free, the plan is made on the caller's thread (it only
-        // reads, so a caller that goes away leaves nothing behind) and only
-        // the protocol, which must not be cut in half, runs on the engine
-        // thread, the one every provider actor shares.
-        if let Ok(slot) = self.inner.claim_slots.clone().try_acquire_owned() {
-            let locks = self
-                .inner
-                .consumer_locks
-                .lock(claims.iter().map(|c| c.consumer.as_str()))
-                .await;
-            let plan = self.plan_claim(&claims, true)?;
-            let engine = self.clone();
-            return self
-                .inner
-                .runtime
-                .run(async move {
-                    // Held until the claim is published.
-                    let _held = (slot, locks);
-                    engine.execute(plan).await
-                })
-                .await
-                .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())));
-        }
-        // Otherwise wait for a slot on the engine thread (its timer).
         let engine = self.clone();
-        self.inner
-            .runtime
-            .run(async move { engine.run_claim(claims).await })
-            .await
-            .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())))
+        let Ok(slot) = self.inner.claim_slots.clone().try_acquire_owned() else {
+            // No slot free: wait for one on the engine thread (its timer).
+            return self
+                .on_engine(async move { engine.run_claim(claims).await })
+                .await;
+        };
+        // The plan is made on the caller's thread (it only reads, so a
+        // caller that goes away leaves nothing behind) and only the
+        // protocol, which must not be cut in half, runs on the engine
+        // thread, the one every provider actor shares.
+        let (locks, plan) = self.lock_and_plan(&claims).await?;
+        self.on_engine(async move {
+            // Held until the claim is published.
+            let _held = (slot, locks);
+            engine.execute(plan).await
+        })
+        .await
     }
 
     /// Removes all allocations of a consumer and its record, as upstream's
@@ -97,9 +85,20 @@ impl Engine {
     pub async fn delete_allocations(&self, consumer: &str) -> Result<(), EngineError> {
         let engine = self.clone();
         let consumer = consumer.to_string();
+        self.on_engine(async move { engine.run_delete(consumer).await })
+            .await
+    }
+
+    /// Runs `fut` to completion on the engine thread, whatever happens to
+    /// the caller.
+    pub(super) async fn on_engine<T, F>(&self, fut: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = Result<T, EngineError>> + Send + 'static,
+    {
         self.inner
             .runtime
-            .run(async move { engine.run_delete(consumer).await })
+            .run(fut)
             .await
             .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())))
     }
@@ -116,14 +115,24 @@ impl Engine {
             .map_err(|_| EngineError::Internal("claim slots closed".into()))
     }
 
-    async fn run_claim(&self, claims: Vec<ConsumerClaim>) -> Result<(), EngineError> {
-        let _slot = self.admit().await?;
-        let _locks = self
+    /// Takes the claim's consumer locks and plans it against the state
+    /// they protect.
+    async fn lock_and_plan(
+        &self,
+        claims: &[ConsumerClaim],
+    ) -> Result<(Vec<tokio::sync::OwnedMutexGuard<()>>, Plan), EngineError> {
+        let locks = self
             .inner
             .consumer_locks
             .lock(claims.iter().map(|c| c.consumer.as_str()))
             .await;
-        let plan = self.plan_claim(&claims, true)?;
+        let plan = self.plan_claim(claims, true)?;
+        Ok((locks, plan))
+    }
+
+    async fn run_claim(&self, claims: Vec<ConsumerClaim>) -> Result<(), EngineError> {
+        let _slot = self.admit().await?;
+        let (_locks, plan) = self.lock_and_plan(&claims).await?;
         self.execute(plan).await
     }
 

@@ -39,11 +39,8 @@ impl Engine {
         claims: Vec<ConsumerClaim>,
     ) -> Result<(), EngineError> {
         let engine = self.clone();
-        self.inner
-            .runtime
-            .run(async move { engine.run_reshape(inventories, claims).await })
+        self.on_engine(async move { engine.run_reshape(inventories, claims).await })
             .await
-            .unwrap_or_else(|| Err(EngineError::Internal("engine stopped".into())))
     }
 
     async fn run_reshape(

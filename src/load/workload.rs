@@ -310,38 +310,25 @@ impl Worker {
         Ok(())
     }
 
-    async fn run_scheduler(mut self, budget: Arc<Budget>) -> (Recorder, Outcomes) {
+    /// Schedules (or, read-only, queries) until the budget is spent or
+    /// too many attempts in a row fail.
+    async fn run(mut self, budget: Arc<Budget>, read_only: bool) -> (Recorder, Outcomes) {
         let mut mine = Vec::new();
         let mut streak = 0;
         while budget.take() {
             self.out.attempts += 1;
             Live::bump(&self.rec.live().attempts);
-            match self.iterate(&mut mine).await {
-                Ok(()) => streak = 0,
-                Err(e) => {
-                    self.out.failed += 1;
-                    self.out.last_error = Some(e.to_string());
-                    streak += 1;
-                    if streak >= MAX_FAILURE_STREAK {
-                        self.out.aborted_workers += 1;
-                        break;
-                    }
-                }
-            }
-        }
-        (self.rec, self.out)
-    }
-
-    async fn run_reader(mut self, budget: Arc<Budget>) -> (Recorder, Outcomes) {
-        let mut streak = 0;
-        while budget.take() {
-            self.out.attempts += 1;
-            Live::bump(&self.rec.live().attempts);
-            match self.read_candidates().await {
-                Ok(()) => {
+            let step = if read_only {
+                let read = self.read_candidates().await;
+                if read.is_ok() {
                     self.out.reads += 1;
-                    streak = 0;
                 }
+                read
+            } else {
+                self.iterate(&mut mine).await
+            };
+            match step {
+                Ok(()) => streak = 0,
                 Err(e) => {
                     self.out.failed += 1;
                     self.out.last_error = Some(e.to_string());
@@ -381,13 +368,7 @@ pub async fn run(client: &Client, plan: Arc<Plan>, phase: &Phase) -> (Vec<Record
             out: Outcomes::default(),
         };
         let (budget, read_only) = (phase.budget.clone(), phase.read_only);
-        tasks.push(tokio::spawn(async move {
-            if read_only {
-                worker.run_reader(budget).await
-            } else {
-                worker.run_scheduler(budget).await
-            }
-        }));
+        tasks.push(tokio::spawn(worker.run(budget, read_only)));
     }
     let mut recorders = Vec::new();
     let mut total = Outcomes::default();
