@@ -8,7 +8,10 @@ pub mod consumers;
 mod error;
 pub mod ledger;
 pub mod provider_actor;
+mod provider_changes;
+mod provider_overlay;
 pub mod provider_state;
+mod provider_writer;
 pub mod providers;
 mod reshaper;
 mod resource_classes;
@@ -86,8 +89,10 @@ struct Inner {
     /// The read model of providers: metadata, trees, traits, aggregates,
     /// inventories and committed usage, as of the last commit.
     providers: RwLock<ProviderTable>,
-    /// Serialises provider catalogue writes.
-    provider_writes: tokio::sync::Mutex<()>,
+    /// Shared by catalogue writes, taken alone by the reshaper.
+    provider_writes: Arc<tokio::sync::RwLock<()>>,
+    /// Queue of the thread that runs catalogue writes in groups.
+    provider_writer: provider_writer::Sender,
     /// Provider id → its actor; read by handlers without messaging.
     directory: RwLock<HashMap<i32, Addr<provider_actor::ProviderActor>>>,
     consumers: RwLock<ConsumerTable>,
@@ -149,23 +154,25 @@ impl Engine {
             Persistence::Durable => store_writer::StoreWriter::start(pool.clone()).map_err(io)?,
             Persistence::Off => store_writer::StoreWriter::in_memory(),
         };
-        Ok(Engine {
-            inner: Arc::new(Inner {
-                pool,
-                catalog: RwLock::new(catalog),
-                catalog_writes: tokio::sync::Mutex::new(()),
-                providers: RwLock::new(providers),
-                provider_writes: tokio::sync::Mutex::new(()),
-                directory: RwLock::new(directory),
-                consumers: RwLock::new(consumers),
-                consumer_locks: consumers::ConsumerLocks::new(256),
-                writer,
-                claim_slots: Arc::new(tokio::sync::Semaphore::new(CLAIM_SLOTS)),
-                tokens: AtomicU64::new(1),
-                read_model_version: AtomicU64::new(0),
-                runtime,
-            }),
-        })
+        let (provider_writer, provider_jobs) = provider_writer::channel();
+        let inner = Arc::new(Inner {
+            pool,
+            catalog: RwLock::new(catalog),
+            catalog_writes: tokio::sync::Mutex::new(()),
+            providers: RwLock::new(providers),
+            provider_writes: Default::default(),
+            provider_writer,
+            directory: RwLock::new(directory),
+            consumers: RwLock::new(consumers),
+            consumer_locks: consumers::ConsumerLocks::new(256),
+            writer,
+            claim_slots: Arc::new(tokio::sync::Semaphore::new(CLAIM_SLOTS)),
+            tokens: AtomicU64::new(1),
+            read_model_version: AtomicU64::new(0),
+            runtime,
+        });
+        provider_writer::start(Arc::downgrade(&inner), provider_jobs).map_err(io)?;
+        Ok(Engine { inner })
     }
 
     fn directory(

@@ -6,14 +6,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use actix::Addr;
+use tokio::sync::OwnedRwLockReadGuard;
 
-use super::ledger::{HoldRefusal, Ledger, Token};
-use super::provider_actor::{Abort, ApplyInventories, HoldInventory, ProviderActor, Stop};
+use super::ledger::HoldRefusal;
+use super::provider_actor::HoldInventory;
+use super::provider_changes::ProviderWrite;
 use super::provider_state::{InventoryEntry, ProviderState};
+use super::provider_writer::Held;
 use super::{Engine, EngineError};
 use crate::domain::inventory::Inventory;
-use crate::store::{self, StoreError};
+use crate::store;
 
 /// All providers in memory, by id (creation order) with uuid and name
 /// indexes, and the indexes queries start from: providers per aggregate,
@@ -113,7 +115,7 @@ impl ProviderTable {
         self.by_id.get_mut(&id)
     }
 
-    fn get_mut(&mut self, uuid: &str) -> Option<&mut ProviderState> {
+    pub(super) fn get_mut(&mut self, uuid: &str) -> Option<&mut ProviderState> {
         let id = *self.by_uuid.get(uuid)?;
         self.by_id.get_mut(&id)
     }
@@ -131,10 +133,7 @@ impl ProviderTable {
         self.by_id.values()
     }
 
-    pub fn children_of<'a>(
-        &'a self,
-        uuid: &'a str,
-    ) -> impl Iterator<Item = &'a ProviderState> + 'a {
+    pub fn children_of<'t>(&'t self, uuid: &str) -> impl Iterator<Item = &'t ProviderState> {
         self.by_id
             .values()
             .filter(move |p| p.parent.as_deref() == Some(uuid))
@@ -142,17 +141,12 @@ impl ProviderTable {
 
     /// The provider and all its descendants.
     pub fn subtree(&self, uuid: &str) -> Vec<String> {
-        let mut out = vec![uuid.to_string()];
-        let mut i = 0;
-        while i < out.len() {
-            let next: Vec<String> = self.children_of(&out[i]).map(|c| c.uuid.clone()).collect();
-            out.extend(next);
-            i += 1;
-        }
-        out
+        subtree_with(uuid, |u| {
+            self.children_of(u).map(|c| c.uuid.clone()).collect()
+        })
     }
 
-    fn rename(&mut self, uuid: &str, name: &str) {
+    pub(super) fn rename(&mut self, uuid: &str, name: &str) {
         if let Some(id) = self.by_uuid.get(uuid).copied()
             && let Some(p) = self.by_id.get_mut(&id)
         {
@@ -223,9 +217,21 @@ impl ProviderTable {
     }
 }
 
+/// `uuid` and its descendants, breadth first, from a children lookup.
+pub(super) fn subtree_with(uuid: &str, children: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+    let mut out = vec![uuid.to_string()];
+    let mut i = 0;
+    while i < out.len() {
+        let next = children(&out[i]);
+        out.extend(next);
+        i += 1;
+    }
+    out
+}
+
 /// Aggregates are kept sorted, so reads answer the same before and after
 /// a restart (the store keeps no order).
-fn sorted_unique(v: &[String]) -> Vec<String> {
+pub(super) fn sorted_unique(v: &[String]) -> Vec<String> {
     let set: BTreeSet<&String> = v.iter().collect();
     set.into_iter().cloned().collect()
 }
@@ -251,13 +257,6 @@ pub struct ProviderUpdate {
     pub allow_reparenting: bool,
 }
 
-/// Which of the three provider attributes a write replaces.
-enum Attach {
-    Inventories(Vec<(i32, Inventory)>),
-    Aggregates(Vec<String>),
-    Traits(Vec<i32>),
-}
-
 impl Engine {
     pub fn provider(&self, uuid: &str) -> Option<ProviderState> {
         self.providers().get(uuid).cloned()
@@ -278,62 +277,28 @@ impl Engine {
         f(&catalog, &self.providers())
     }
 
+    /// Catalogue writes share this gate; the reshaper takes it alone.
+    /// Taken before any hold on an actor, so the two never wait on each other.
+    async fn provider_gate(&self) -> OwnedRwLockReadGuard<()> {
+        self.inner.provider_writes.clone().read_owned().await
+    }
+
+    /// A write that answers with the provider's new state.
+    async fn write_and_answer(
+        &self,
+        write: ProviderWrite,
+        held: Option<Held>,
+        gate: OwnedRwLockReadGuard<()>,
+    ) -> Result<ProviderState, EngineError> {
+        self.write_provider(write, held, gate)
+            .await?
+            .ok_or_else(|| EngineError::Internal("provider write answered nothing".into()))
+    }
+
     pub async fn create_provider(&self, new: NewProvider) -> Result<ProviderState, EngineError> {
-        let _w = self.inner.provider_writes.lock().await;
-        let (parent_ids, root_uuid) = {
-            let t = self.providers();
-            let dup_uuid = t.get(&new.uuid).is_some();
-            let dup_name = t.by_name(&new.name).is_some();
-            if dup_uuid || dup_name {
-                let mut parts = vec![];
-                if dup_uuid {
-                    parts.push(format!("uuid: {}", new.uuid));
-                }
-                if dup_name {
-                    parts.push(format!("name: {}", new.name));
-                }
-                return Err(EngineError::ProviderExists(parts.join(", ")));
-            }
-            match &new.parent {
-                None => (None, new.uuid.clone()),
-                Some(parent) if *parent == new.uuid => {
-                    return Err(EngineError::ProviderAction {
-                        action: "create",
-                        reason: "parent provider UUID cannot be same as UUID. Please set parent provider UUID to None if there is no parent.".into(),
-                    });
-                }
-                Some(parent) => match t.get(parent) {
-                    Some(p) => {
-                        let root_id = t.get(&p.root).map_or(p.id, |r| r.id);
-                        (Some((p.id, root_id)), p.root.clone())
-                    }
-                    None => {
-                        return Err(EngineError::ProviderAction {
-                            action: "create",
-                            reason: "parent provider UUID does not exist.".into(),
-                        });
-                    }
-                },
-            }
-        };
-        let at = store::now();
-        let (uuid, name) = (new.uuid.clone(), new.name.clone());
-        let id = self
-            .with_conn(move |c| store::providers::insert_provider(c, &uuid, &name, parent_ids, at))
+        let gate = self.provider_gate().await;
+        self.write_and_answer(ProviderWrite::Create(new), None, gate)
             .await
-            .map_err(|e| match e {
-                EngineError::Store(StoreError::Duplicate(m)) => EngineError::ProviderExists(m),
-                other => other,
-            })?;
-        let mut p = ProviderState::new(id, new.uuid, new.name, new.parent, root_uuid);
-        p.created_at = Some(at);
-        if p.parent.is_none() {
-            p.updated_at = Some(at);
-        }
-        let actor = self.inner.runtime.start_provider(Ledger::default());
-        self.directory_mut().insert(id, actor);
-        self.providers_mut().insert(p.clone());
-        Ok(p)
     }
 
     pub async fn update_provider(
@@ -341,107 +306,14 @@ impl Engine {
         uuid: &str,
         update: ProviderUpdate,
     ) -> Result<ProviderState, EngineError> {
-        let _w = self.inner.provider_writes.lock().await;
-        let (id, parent_id, new_parent, tree) = {
-            let t = self.providers();
-            let me = t
-                .get(uuid)
-                .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-            if let Some(other) = t.by_name(&update.name)
-                && other.uuid != me.uuid
-            {
-                return Err(EngineError::ProviderExists(update.name.clone()));
-            }
-            let action_err = |reason: &str| EngineError::ProviderAction {
-                action: "update",
-                reason: reason.into(),
-            };
-            let new_parent: Option<String> = match &update.parent {
-                None => me.parent.clone(),
-                Some(None) => {
-                    if me.parent.is_some() && !update.allow_reparenting {
-                        return Err(action_err(
-                            "un-parenting a provider is not currently allowed.",
-                        ));
-                    }
-                    None
-                }
-                Some(Some(parent)) => {
-                    let p = t.get(parent).ok_or_else(|| EngineError::ProviderAction {
-                        action: "create",
-                        reason: "parent provider UUID does not exist.".into(),
-                    })?;
-                    if me.parent.as_deref().is_some_and(|cur| cur != p.uuid)
-                        && !update.allow_reparenting
-                    {
-                        return Err(action_err(
-                            "re-parenting a provider is not currently allowed.",
-                        ));
-                    }
-                    if t.subtree(uuid).contains(&p.uuid) {
-                        return Err(action_err(
-                            "creating loop in the provider tree is not allowed.",
-                        ));
-                    }
-                    Some(p.uuid.clone())
-                }
-            };
-            let parent_id = new_parent.as_deref().and_then(|u| t.get(u)).map(|p| p.id);
-            let new_root = match &new_parent {
-                Some(pu) => t
-                    .get(pu)
-                    .map(|p| p.root.clone())
-                    .unwrap_or_else(|| pu.clone()),
-                None => uuid.to_string(),
-            };
-            let tree: Vec<(String, String)> = if new_root != me.root {
-                t.subtree(uuid)
-                    .into_iter()
-                    .map(|u| (u, new_root.clone()))
-                    .collect()
-            } else {
-                vec![]
-            };
-            (me.id, parent_id, new_parent, tree)
-        };
-        let at = store::now();
-        let name = update.name.clone();
-        let tree_ids: Vec<(i32, i32)> = {
-            let t = self.providers();
-            let root_id = |u: &str| t.get(u).map(|p| p.id);
-            tree.iter()
-                .filter_map(|(u, r)| Some((t.get(u)?.id, root_id(r)?)))
-                .collect()
-        };
-        self.with_conn(move |c| {
-            store::providers::update_provider(c, id, &name, parent_id, &tree_ids, at)
-        })
-        .await
-        .map_err(|e| match e {
-            EngineError::Store(StoreError::Duplicate(_)) => {
-                EngineError::ProviderExists(update.name.clone())
-            }
-            other => other,
-        })?;
-        let mut t = self.providers_mut();
-        t.rename(uuid, &update.name);
-        for (u, root) in &tree {
-            if let Some(p) = t.get_mut(u) {
-                p.root = root.clone();
-            }
-        }
-        let p = t
-            .get_mut(uuid)
-            .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-        p.parent = new_parent;
-        p.updated_at = Some(at);
-        let (id, out) = (p.id, p.clone());
-        t.reindex(id);
-        Ok(out)
+        let gate = self.provider_gate().await;
+        let uuid = uuid.to_string();
+        self.write_and_answer(ProviderWrite::Update { uuid, update }, None, gate)
+            .await
     }
 
     pub async fn delete_provider(&self, uuid: &str) -> Result<(), EngineError> {
-        let _w = self.inner.provider_writes.lock().await;
+        let gate = self.provider_gate().await;
         let id = {
             let t = self.providers();
             let p = t
@@ -452,20 +324,14 @@ impl Engine {
             }
             p.id
         };
-        let (token, actor) = match self.hold_inventory(id, None).await? {
+        let held = match self.hold_inventory(id, None).await? {
             Ok(held) => held,
             Err(_) => return Err(EngineError::ProviderInUse(uuid.to_string())),
         };
-        if let Err(e) = self
-            .with_conn(move |c| store::providers::delete_provider(c, id))
-            .await
-        {
-            actor.do_send(Abort { token });
-            return Err(e);
-        }
-        actor.do_send(Stop);
-        self.directory_mut().remove(&id);
-        self.providers_mut().remove(uuid);
+        let write = ProviderWrite::Delete {
+            uuid: uuid.to_string(),
+        };
+        self.write_provider(write, Some(held), gate).await?;
         Ok(())
     }
 
@@ -477,7 +343,7 @@ impl Engine {
         expected: i64,
         inventories: Vec<(i32, Inventory)>,
     ) -> Result<ProviderState, EngineError> {
-        let _w = self.inner.provider_writes.lock().await;
+        let gate = self.provider_gate().await;
         let id = {
             let t = self.providers();
             let p = t
@@ -489,7 +355,7 @@ impl Engine {
             p.id
         };
         let keep: BTreeSet<i32> = inventories.iter().map(|(c, _)| *c).collect();
-        let (token, actor) = match self.hold_inventory(id, Some(keep)).await? {
+        let held = match self.hold_inventory(id, Some(keep)).await? {
             Ok(held) => held,
             Err(classes) => {
                 return Err(EngineError::InventoryInUse {
@@ -498,25 +364,12 @@ impl Engine {
                 });
             }
         };
-        let book: BTreeMap<i32, Inventory> = inventories.iter().copied().collect();
-        match self
-            .attach(uuid, expected, Attach::Inventories(inventories))
-            .await
-        {
-            Ok(p) => {
-                let _ = actor
-                    .send(ApplyInventories {
-                        token,
-                        inventories: book,
-                    })
-                    .await;
-                Ok(p)
-            }
-            Err(e) => {
-                actor.do_send(Abort { token });
-                Err(e)
-            }
-        }
+        let write = ProviderWrite::Inventories {
+            uuid: uuid.to_string(),
+            expected,
+            inventories,
+        };
+        self.write_and_answer(write, Some(held), gate).await
     }
 
     /// Holds a provider's inventory for a change (None: deleting the
@@ -526,7 +379,7 @@ impl Engine {
         &self,
         id: i32,
         keep: Option<BTreeSet<i32>>,
-    ) -> Result<Result<(Token, Addr<ProviderActor>), Vec<i32>>, EngineError> {
+    ) -> Result<Result<Held, Vec<i32>>, EngineError> {
         let actor = self
             .directory()
             .get(&id)
@@ -541,7 +394,7 @@ impl Engine {
                 keep: keep.clone(),
             };
             match actor.send(msg).await {
-                Ok(Ok(())) => return Ok(Ok((token, actor))),
+                Ok(Ok(())) => return Ok(Ok(Held::new(token, actor))),
                 Ok(Err(HoldRefusal::InUse(classes))) => return Ok(Err(classes)),
                 Ok(Err(HoldRefusal::Busy)) if Instant::now() < deadline => {
                     tokio::time::sleep(pause).await;
@@ -560,30 +413,13 @@ impl Engine {
         expected: Option<i64>,
         aggregates: Vec<String>,
     ) -> Result<ProviderState, EngineError> {
-        let _w = self.inner.provider_writes.lock().await;
-        match expected {
-            Some(g) => self.attach(uuid, g, Attach::Aggregates(aggregates)).await,
-            None => {
-                let id = self
-                    .provider(uuid)
-                    .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?
-                    .id;
-                let at = store::now();
-                let aggs = aggregates.clone();
-                self.with_conn(move |c| {
-                    store::providers::set_aggregates_unfenced(c, id, &aggs, at)
-                })
-                .await?;
-                let mut t = self.providers_mut();
-                let p = t
-                    .get_mut(uuid)
-                    .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-                p.aggregates = sorted_unique(&aggregates);
-                let (id, out) = (p.id, p.clone());
-                t.reindex(id);
-                Ok(out)
-            }
-        }
+        let gate = self.provider_gate().await;
+        let write = ProviderWrite::Aggregates {
+            uuid: uuid.to_string(),
+            expected,
+            aggregates,
+        };
+        self.write_and_answer(write, None, gate).await
     }
 
     /// Replaces the traits; the generation moves only when the set changes.
@@ -593,75 +429,12 @@ impl Engine {
         expected: i64,
         traits: Vec<i32>,
     ) -> Result<ProviderState, EngineError> {
-        let _w = self.inner.provider_writes.lock().await;
-        let p = self
-            .provider(uuid)
-            .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-        if p.generation != expected {
-            return Err(EngineError::ProviderGenerationConflict(uuid.to_string()));
-        }
-        if p.traits == traits.iter().copied().collect::<BTreeSet<_>>() {
-            return Ok(p);
-        }
-        self.attach(uuid, expected, Attach::Traits(traits)).await
-    }
-
-    /// Persists one attribute replacement fenced on the generation, then applies it.
-    async fn attach(
-        &self,
-        uuid: &str,
-        expected: i64,
-        what: Attach,
-    ) -> Result<ProviderState, EngineError> {
-        let id = {
-            let t = self.providers();
-            let p = t
-                .get(uuid)
-                .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-            if p.generation != expected {
-                return Err(EngineError::ProviderGenerationConflict(uuid.to_string()));
-            }
-            p.id
+        let gate = self.provider_gate().await;
+        let write = ProviderWrite::Traits {
+            uuid: uuid.to_string(),
+            expected,
+            traits,
         };
-        let at = store::now();
-        let (what, done) = {
-            let what = std::sync::Arc::new(what);
-            let w = what.clone();
-            let done = self
-                .with_conn(move |c| {
-                    store::providers::fenced(c, id, expected, |c| {
-                        store::providers::touch(c, id, at)?;
-                        match &*w {
-                            Attach::Inventories(v) => {
-                                store::providers::replace_inventories(c, id, v, at)
-                            }
-                            Attach::Aggregates(v) => {
-                                store::providers::replace_aggregates(c, id, v, at)
-                            }
-                            Attach::Traits(v) => store::providers::replace_traits(c, id, v, at),
-                        }
-                    })
-                })
-                .await?;
-            (what, done)
-        };
-        if done.is_none() {
-            return Err(EngineError::ProviderGenerationConflict(uuid.to_string()));
-        }
-        let mut t = self.providers_mut();
-        let p = t
-            .get_mut(uuid)
-            .ok_or_else(|| EngineError::ProviderNotFound(uuid.to_string()))?;
-        // Relative: a claim committed meanwhile moved it too.
-        p.generation += 1;
-        p.updated_at = Some(at);
-        match &*what {
-            Attach::Inventories(v) => p.replace_inventories(v, at),
-            Attach::Aggregates(v) => p.aggregates = sorted_unique(v),
-            Attach::Traits(v) => p.traits = v.iter().copied().collect(),
-        }
-        let (id, out) = (p.id, p.clone());
-        t.reindex(id);
-        Ok(out)
+        self.write_and_answer(write, None, gate).await
     }
 }

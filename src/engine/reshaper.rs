@@ -49,7 +49,7 @@ impl Engine {
         claims: Vec<ConsumerClaim>,
     ) -> Result<(), EngineError> {
         let _slot = self.admit().await?;
-        let _w = self.inner.provider_writes.lock().await;
+        let _w = self.inner.provider_writes.write().await;
         let mut targets: Vec<(i32, String)> = vec![];
         {
             let t = self.providers();

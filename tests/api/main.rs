@@ -9,6 +9,7 @@ mod crash;
 mod embedded;
 mod http_core;
 mod process_restart;
+mod provider_writes;
 mod providers;
 mod resource_classes;
 mod store;
