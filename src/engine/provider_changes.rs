@@ -372,15 +372,10 @@ impl Planned {
                 expected,
                 what,
             } => {
-                let done = store::providers::fenced(conn, id, expected, |c| {
-                    store::providers::touch(c, id, at)?;
-                    match &what {
-                        Attach::Inventories(v) => {
-                            store::providers::replace_inventories(c, id, v, at)
-                        }
-                        Attach::Aggregates(v) => store::providers::replace_aggregates(c, id, v, at),
-                        Attach::Traits(v) => store::providers::replace_traits(c, id, v, at),
-                    }
+                let done = store::providers::fenced(conn, id, expected, at, |c| match &what {
+                    Attach::Inventories(v) => store::providers::replace_inventories(c, id, v, at),
+                    Attach::Aggregates(v) => store::providers::replace_aggregates(c, id, v, at),
+                    Attach::Traits(v) => store::providers::replace_traits(c, id, v, at),
                 })?;
                 match done {
                     Some(()) => Ok(Change::Attach { uuid, what, at }),

@@ -108,12 +108,11 @@ pub fn persist_claim(
     // Writes first: on SQLite the first write takes the database lock, so
     // a read-then-write upgrade can never fail with a stale snapshot.
     for rp in &claim.bump_providers {
-        diesel::update(resource_providers::table.find(rp))
-            .set((
-                resource_providers::generation.eq(resource_providers::generation + 1),
-                resource_providers::updated_at.eq(Some(claim.at)),
-            ))
-            .execute(conn)?;
+        super::kept_prepared::Bump {
+            id: *rp,
+            at: Some(claim.at),
+        }
+        .execute(conn)?;
     }
     let mut outcome = Vec::with_capacity(claim.consumers.len());
     for c in &claim.consumers {
@@ -199,13 +198,8 @@ pub fn persist_claim(
                 )
             })
             .collect();
-        // One multi-row INSERT; diesel's MultiConnection has no batch
-        // insert, so it runs on the concrete connection.
         let insert = diesel::insert_into(allocations::table).values(&rows);
-        match conn {
-            AnyConnection::Sqlite(c) => insert.execute(c)?,
-            AnyConnection::Postgresql(c) => insert.execute(c)?,
-        };
+        super::execute_on_backend!(conn, insert)?;
         outcome.push(Some(id));
     }
     Ok(outcome)

@@ -145,12 +145,7 @@ pub fn insert_provider(
             .returning(resource_providers::id)
             .get_result(conn)?;
         if parent.is_none() {
-            diesel::update(resource_providers::table.find(id))
-                .set((
-                    resource_providers::root_provider_id.eq(id),
-                    resource_providers::updated_at.eq(Some(at)),
-                ))
-                .execute(conn)?;
+            super::kept_prepared::SetOwnRoot { id, at: Some(at) }.execute(conn)?;
         }
         Ok(id)
     })
@@ -202,29 +197,22 @@ pub fn delete_provider(conn: &mut AnyConnection, id: i32) -> Result<(), StoreErr
     })
 }
 
-/// Bumps a provider's generation from `expected`; false when someone else moved it.
+/// Bumps a provider's generation from `expected` and sets `updated_at`
+/// (upstream's column default does on every bump); false when someone
+/// else moved it.
 pub fn bump_generation(
     conn: &mut AnyConnection,
     id: i32,
     expected: i64,
+    at: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        resource_providers::table
-            .filter(resource_providers::id.eq(id))
-            .filter(resource_providers::generation.eq(expected as i32)),
-    )
-    .set(resource_providers::generation.eq(expected as i32 + 1))
+    let n = super::kept_prepared::FencedBump {
+        id,
+        expected: expected as i32,
+        at: Some(at),
+    }
     .execute(conn)?;
     Ok(n == 1)
-}
-
-/// Sets `updated_at`, as upstream's column default does on every
-/// generation bump.
-pub fn touch(conn: &mut AnyConnection, id: i32, at: NaiveDateTime) -> Result<(), StoreError> {
-    diesel::update(resource_providers::table.find(id))
-        .set(resource_providers::updated_at.eq(Some(at)))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// An error inside a transaction that must roll it back.
@@ -245,10 +233,11 @@ pub fn fenced<T>(
     conn: &mut AnyConnection,
     id: i32,
     expected: i64,
+    at: NaiveDateTime,
     f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
     let result = conn.transaction::<T, Fenced, _>(|conn| {
-        if !bump_generation(conn, id, expected).map_err(Fenced::Store)? {
+        if !bump_generation(conn, id, expected, at).map_err(Fenced::Store)? {
             return Err(Fenced::Stale);
         }
         f(conn).map_err(Fenced::Store)
@@ -281,29 +270,33 @@ pub fn replace_inventories(
             .execute(conn)?;
         }
     }
-    for (rc, inv) in new {
-        let values = (
+    let values = |inv: &Inventory| {
+        (
             inventories::total.eq(inv.total as i32),
             inventories::reserved.eq(inv.reserved as i32),
             inventories::min_unit.eq(inv.min_unit as i32),
             inventories::max_unit.eq(inv.max_unit as i32),
             inventories::step_size.eq(inv.step_size as i32),
             inventories::allocation_ratio.eq(inv.allocation_ratio),
-        );
+        )
+    };
+    for (rc, inv) in new {
         if existing.contains(rc) {
             diesel::update(
                 inventories::table
                     .filter(inventories::resource_provider_id.eq(rp))
                     .filter(inventories::resource_class_id.eq(rc)),
             )
-            .set((values, inventories::updated_at.eq(Some(at))))
+            .set((values(inv), inventories::updated_at.eq(Some(at))))
             .execute(conn)?;
         } else {
+            // One row per statement: diesel keeps single-row inserts
+            // prepared, never multi-row ones.
             diesel::insert_into(inventories::table)
                 .values((
                     inventories::resource_provider_id.eq(rp),
-                    inventories::resource_class_id.eq(rc),
-                    values,
+                    inventories::resource_class_id.eq(*rc),
+                    values(inv),
                     inventories::created_at.eq(Some(at)),
                 ))
                 .execute(conn)?;
