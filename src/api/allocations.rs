@@ -12,6 +12,7 @@ use super::context::RequestContext;
 use super::error::ApiError;
 use super::util::{cache_headers, json_body, json_response, require_json};
 use crate::domain::query::normalize_uuid;
+use crate::domain::schema_cache::PerVersion;
 use crate::engine::{ConsumerClaim, ConsumerState, Engine, EngineError, GenerationCheck};
 
 /// Project and user recorded for writes that carry none (before 1.8), as
@@ -246,7 +247,8 @@ async fn put_allocations(
     ctx.authorize("placement:allocations:update")?;
     let consumer = normalize_uuid(&consumer)
         .ok_or_else(|| ApiError::bad_request(format!("Malformed consumer_uuid: {consumer}")))?;
-    let mut data = json_body(&body, &put_schema(&ctx))?;
+    static PUT: PerVersion = PerVersion::new();
+    let mut data = json_body(&body, &PUT.get(ctx.version, || put_schema(&ctx)))?;
     if !ctx.at_least(12) {
         data = list_to_dict(&data);
     }
@@ -269,7 +271,8 @@ async fn post_allocations(
     ctx.require_version(13)?;
     require_json(&req)?;
     ctx.authorize("placement:allocations:manage")?;
-    let data = json_body(&body, &post_schema(&ctx))?;
+    static POST: PerVersion = PerVersion::new();
+    let data = json_body(&body, &POST.get(ctx.version, || post_schema(&ctx)))?;
     let claims = data
         .as_object()
         .map(|m| {

@@ -1,6 +1,7 @@
 //! /resource_providers/{uuid}/inventories[/{resource_class}] and …/usages.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
@@ -207,7 +208,8 @@ async fn create(
     require_json(&req)?;
     ctx.authorize("placement:resource_providers:inventories:create")?;
     let p = provider(&engine, &uuid)?;
-    let data = json_body(&body, &post_schema())?;
+    static POST: LazyLock<Value> = LazyLock::new(post_schema);
+    let data = json_body(&body, &POST)?;
     let class = data["resource_class"]
         .as_str()
         .unwrap_or_default()
@@ -261,7 +263,8 @@ async fn replace(
     require_json(&req)?;
     ctx.authorize("placement:resource_providers:inventories:update")?;
     let p = provider(&engine, &uuid)?;
-    let data = json_body(&body, &put_all_schema())?;
+    static PUT_ALL: LazyLock<Value> = LazyLock::new(put_all_schema);
+    let data = json_body(&body, &PUT_ALL)?;
     if data["resource_provider_generation"].as_i64() != Some(p.generation) {
         return Err(ApiError::conflict("resource provider generation conflict")
             .with_code(codes::CONCURRENT_UPDATE));
@@ -328,10 +331,9 @@ async fn update(
     require_json(&req)?;
     ctx.authorize("placement:resource_providers:inventories:update")?;
     let p = provider(&engine, &uuid)?;
-    let data = json_body(
-        &body,
-        &base_schema(&["total", "resource_provider_generation"]),
-    )?;
+    static PUT_ONE: LazyLock<Value> =
+        LazyLock::new(|| base_schema(&["total", "resource_provider_generation"]));
+    let data = json_body(&body, &PUT_ONE)?;
     if data["resource_provider_generation"].as_i64() != Some(p.generation) {
         return Err(ApiError::conflict("resource provider generation conflict")
             .with_code(codes::CONCURRENT_UPDATE));

@@ -1,5 +1,7 @@
 //! A provider's aggregates (1.1+) and traits (1.6+).
 
+use std::sync::LazyLock;
+
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
@@ -84,19 +86,22 @@ async fn put_aggregates(
     ctx.authorize("placement:resource_providers:aggregates:update")?;
     let p = provider(&engine, &uuid)?;
     let (aggs, expected) = if ctx.at_least(19) {
-        let schema = json!({
-            "type": "object",
-            "properties": {"aggregates": aggregates_list_schema(), "resource_provider_generation": {"type": "integer"}},
-            "required": ["aggregates", "resource_provider_generation"],
-            "additionalProperties": false,
+        static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+            json!({
+                "type": "object",
+                "properties": {"aggregates": aggregates_list_schema(), "resource_provider_generation": {"type": "integer"}},
+                "required": ["aggregates", "resource_provider_generation"],
+                "additionalProperties": false,
+            })
         });
-        let data = json_body(&body, &schema)?;
+        let data = json_body(&body, &SCHEMA)?;
         if data["resource_provider_generation"].as_i64() != Some(p.generation) {
             return Err(generation_conflict());
         }
         (data["aggregates"].clone(), Some(p.generation))
     } else {
-        (json_body(&body, &aggregates_list_schema())?, None)
+        static LIST: LazyLock<Value> = LazyLock::new(aggregates_list_schema);
+        (json_body(&body, &LIST)?, None)
     };
     let aggs: Vec<String> = aggs
         .as_array()
@@ -151,16 +156,18 @@ async fn put_traits(
     ctx.require_version(6)?;
     require_json(&req)?;
     ctx.authorize("placement:resource_providers:traits:update")?;
-    let schema = json!({
-        "type": "object",
-        "properties": {
-            "traits": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 255}},
-            "resource_provider_generation": {"type": "integer"},
-        },
-        "required": ["traits", "resource_provider_generation"],
-        "additionalProperties": false,
+    static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+        json!({
+            "type": "object",
+            "properties": {
+                "traits": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 255}},
+                "resource_provider_generation": {"type": "integer"},
+            },
+            "required": ["traits", "resource_provider_generation"],
+            "additionalProperties": false,
+        })
     });
-    let data = json_body(&body, &schema)?;
+    let data = json_body(&body, &SCHEMA)?;
     let p = provider(&engine, &uuid)?;
     if data["resource_provider_generation"].as_i64() != Some(p.generation) {
         return Err(generation_conflict());

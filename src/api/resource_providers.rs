@@ -12,6 +12,7 @@ use super::util::{
 };
 use crate::domain::Version;
 use crate::domain::query;
+use crate::domain::schema_cache::PerVersion;
 use crate::engine::{
     Engine, EngineError, NewProvider, ProviderState, ProviderTable, ProviderUpdate,
 };
@@ -119,7 +120,8 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     require_json(&req)?;
     ctx.authorize("placement:resource_providers:create")?;
-    let data = json_body(&body, &post_schema(ctx.version))?;
+    static POST: PerVersion = PerVersion::new();
+    let data = json_body(&body, &POST.get(ctx.version, || post_schema(ctx.version)))?;
     let name = data["name"].as_str().unwrap_or_default().to_string();
     let uuid = match data.get("uuid").and_then(Value::as_str) {
         Some(u) => normalize_uuid(u),
@@ -188,7 +190,8 @@ async fn update(
     require_json(&req)?;
     ctx.authorize("placement:resource_providers:update")?;
     let before = engine.provider(&uuid).ok_or_else(|| not_found(&uuid))?;
-    let data = json_body(&body, &put_schema(ctx.version))?;
+    static PUT: PerVersion = PerVersion::new();
+    let data = json_body(&body, &PUT.get(ctx.version, || put_schema(ctx.version)))?;
     let name = data["name"].as_str().unwrap_or_default().to_string();
     let parent = match data.get("parent_provider_uuid") {
         None => None,

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::context::RequestContext;
 use super::error::ApiError;
 use super::util::{cache_headers, json_response, query_pairs, validate_query};
+use crate::domain::schema_cache::PerVersion;
 use crate::engine::{ConsumerState, Engine};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -80,7 +81,8 @@ async fn usages(
     };
     let project = last("project_id");
     ctx.authorize_for("placement:usages", project.as_deref())?;
-    validate_query(&pairs, &schema(&ctx))?;
+    static SCHEMA: PerVersion = PerVersion::new();
+    validate_query(&pairs, &SCHEMA.get(ctx.version, || schema(&ctx)))?;
     let project = project.unwrap_or_default();
     let user = last("user_id");
     let ctype = last("consumer_type").filter(|_| ctx.at_least(38));

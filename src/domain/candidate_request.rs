@@ -16,6 +16,7 @@ use crate::domain::query::{
     AggregateFilter, TraitFilter, check_trait_conflicts, parse_in_tree, parse_member_of,
     parse_required, parse_resources, py_int, py_strip,
 };
+use crate::domain::schema_cache::PerVersion;
 
 pub const DUPLICATE_KEY: &str = "placement.query.duplicate_key";
 pub const BAD_VALUE: &str = "placement.query.bad_value";
@@ -153,7 +154,9 @@ fn check_schema(pairs: &[(String, String)], version: Version) -> Result<(), Quer
     for (k, v) in pairs {
         map.insert(k.clone(), Value::String(v.clone()));
     }
-    jsonschema::validate(&Value::Object(map), &schema(version), UuidFormat::Strict)
+    static SCHEMA: PerVersion = PerVersion::new();
+    let schema = SCHEMA.get(version, || schema(version));
+    jsonschema::validate(&Value::Object(map), &schema, UuidFormat::Strict)
         .map_err(|e| QueryError::bad(format!("Invalid query string parameters: {e}")))
 }
 

@@ -6,6 +6,7 @@ pub mod jsonschema;
 pub mod microversion;
 pub mod names;
 pub mod query;
+pub mod schema_cache;
 pub mod standard;
 
 pub use microversion::Version;

@@ -185,21 +185,19 @@ pub fn persist_claim(
                 .returning(consumers::id)
                 .get_result(conn)?,
         };
-        let rows: Vec<_> = c
-            .rows
-            .iter()
-            .map(|(rp, rc, used)| {
-                (
+        // One row per statement: diesel keeps single-row inserts prepared
+        // (a multi-row one is parsed and planned on every claim).
+        for (rp, rc, used) in &c.rows {
+            diesel::insert_into(allocations::table)
+                .values((
                     allocations::resource_provider_id.eq(*rp),
                     allocations::consumer_id.eq(&c.uuid),
                     allocations::resource_class_id.eq(*rc),
                     allocations::used.eq(*used as i32),
                     allocations::created_at.eq(Some(claim.at)),
-                )
-            })
-            .collect();
-        let insert = diesel::insert_into(allocations::table).values(&rows);
-        super::execute_on_backend!(conn, insert)?;
+                ))
+                .execute(conn)?;
+        }
         outcome.push(Some(id));
     }
     Ok(outcome)

@@ -43,18 +43,6 @@ impl From<diesel::result::Error> for StoreError {
     }
 }
 
-/// Executes a multi-row INSERT (or any statement diesel's MultiConnection
-/// cannot run) on the concrete connection behind an `AnyConnection`.
-macro_rules! execute_on_backend {
-    ($conn:expr, $stmt:expr) => {
-        match $conn {
-            $crate::store::AnyConnection::Sqlite(c) => $stmt.execute(c),
-            $crate::store::AnyConnection::Postgresql(c) => $stmt.execute(c),
-        }
-    };
-}
-pub(crate) use execute_on_backend;
-
 /// The current time as stored in `created_at`/`updated_at` (UTC, no zone).
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
