@@ -20,10 +20,11 @@ mod store_writer;
 mod traits;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 
 use actix::Addr;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use candidates::{Candidate, Candidates, SearchOptions};
 pub use catalog::{Catalog, Entry};
@@ -175,36 +176,22 @@ impl Engine {
         Ok(Engine { inner })
     }
 
-    fn directory(
-        &self,
-    ) -> std::sync::RwLockReadGuard<'_, HashMap<i32, Addr<provider_actor::ProviderActor>>> {
-        self.inner
-            .directory
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+    fn directory(&self) -> RwLockReadGuard<'_, HashMap<i32, Addr<provider_actor::ProviderActor>>> {
+        self.inner.directory.read()
     }
 
     fn directory_mut(
         &self,
-    ) -> std::sync::RwLockWriteGuard<'_, HashMap<i32, Addr<provider_actor::ProviderActor>>> {
-        self.inner
-            .directory
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
+    ) -> RwLockWriteGuard<'_, HashMap<i32, Addr<provider_actor::ProviderActor>>> {
+        self.inner.directory.write()
     }
 
-    fn consumers(&self) -> std::sync::RwLockReadGuard<'_, ConsumerTable> {
-        self.inner
-            .consumers
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+    fn consumers(&self) -> RwLockReadGuard<'_, ConsumerTable> {
+        self.inner.consumers.read()
     }
 
-    fn consumers_mut(&self) -> std::sync::RwLockWriteGuard<'_, ConsumerTable> {
-        self.inner
-            .consumers
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
+    fn consumers_mut(&self) -> RwLockWriteGuard<'_, ConsumerTable> {
+        self.inner.consumers.write()
     }
 
     /// Runs `f` over the consumers (a consistent view).
@@ -228,36 +215,25 @@ impl Engine {
         .map_err(EngineError::from)
     }
 
-    fn catalog(&self) -> std::sync::RwLockReadGuard<'_, Catalog> {
-        self.inner.catalog.read().unwrap_or_else(|p| p.into_inner())
+    fn catalog(&self) -> RwLockReadGuard<'_, Catalog> {
+        self.inner.catalog.read()
     }
 
-    fn providers(&self) -> std::sync::RwLockReadGuard<'_, ProviderTable> {
-        self.inner
-            .providers
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+    fn providers(&self) -> RwLockReadGuard<'_, ProviderTable> {
+        self.inner.providers.read()
     }
 
     /// Every change to the read model goes through here, so the version
     /// moves (while the writer holds the lock) before anything changes.
-    fn providers_mut(&self) -> std::sync::RwLockWriteGuard<'_, ProviderTable> {
-        let guard = self
-            .inner
-            .providers
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
+    fn providers_mut(&self) -> RwLockWriteGuard<'_, ProviderTable> {
+        let guard = self.inner.providers.write();
         self.inner.read_model_version.fetch_add(1, Ordering::SeqCst);
         guard
     }
 
     /// As `providers_mut`, for resource classes and traits.
-    fn catalog_mut(&self) -> std::sync::RwLockWriteGuard<'_, Catalog> {
-        let guard = self
-            .inner
-            .catalog
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
+    fn catalog_mut(&self) -> RwLockWriteGuard<'_, Catalog> {
+        let guard = self.inner.catalog.write();
         self.inner.read_model_version.fetch_add(1, Ordering::SeqCst);
         guard
     }
