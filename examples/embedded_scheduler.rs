@@ -93,6 +93,12 @@ fn claim_for(host: &str) -> ConsumerClaim {
     }
 }
 
+/// mimalloc: claims allocate on one thread and free on another (callers,
+/// the engine thread, the writers), which glibc's allocator handles
+/// poorly (a fifth of the engine thread's time was in malloc/free).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a = args();
     let dir = tempfile::tempdir()?;
