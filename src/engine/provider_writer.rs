@@ -93,14 +93,7 @@ pub fn start(engine: Weak<Inner>, rx: mpsc::Receiver<Job>) -> std::io::Result<()
 }
 
 fn run(engine: Weak<Inner>, mut rx: mpsc::Receiver<Job>) {
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = super::store_writer::next_group(&mut rx, MAX_BATCH) {
         let Some(inner) = engine.upgrade() else {
             for job in batch {
                 let _ = job

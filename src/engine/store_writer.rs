@@ -92,16 +92,23 @@ impl StoreWriter {
     }
 }
 
+/// Waits for work, then takes whatever else is already queued (up to
+/// `max`): the group a writer thread runs in one transaction. None once
+/// every sender is gone.
+pub(super) fn next_group<T>(rx: &mut mpsc::Receiver<T>, max: usize) -> Option<Vec<T>> {
+    let mut group = vec![rx.blocking_recv()?];
+    while group.len() < max {
+        match rx.try_recv() {
+            Ok(job) => group.push(job),
+            Err(_) => break,
+        }
+    }
+    Some(group)
+}
+
 fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
     let mut known = KnownIds::default();
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = next_group(&mut rx, MAX_BATCH) {
         let results = write_batch(&pool, &batch, &mut known);
         for (job, result) in batch.into_iter().zip(results) {
             let _ = job.reply.send(result);
