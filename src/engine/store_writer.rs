@@ -1,15 +1,16 @@
 //! The store writer: one thread that owns the claim writes and commits
 //! them in groups. Claims that queue while a transaction runs go into the
 //! next one, so the database's commit latency sets the batch size (no
-//! timers). Each claim runs in its own savepoint: one claim's failure rolls
-//! back only that claim. Every waiter is answered after the commit is
+//! timers). A group runs without savepoints; only when one of its claims
+//! fails is it run again with a savepoint per claim, so one claim's failure
+//! rolls back only that claim. Every waiter is answered after the commit is
 //! durable (SQLite `synchronous=FULL`, PostgreSQL's default).
 
 use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::allocations::{self, ClaimOutcome, ClaimRecord, KnownIds, ReshapeRecord};
-use crate::store::{Pool, StoreError};
+use crate::store::{AnyConnection, Pool, StoreError};
 
 /// Most claims in one transaction.
 const MAX_BATCH: usize = 256;
@@ -131,17 +132,65 @@ fn write_batch(
                 .collect();
         }
     };
+    match write_all_or_none(&mut conn, batch, known) {
+        Some(results) => results,
+        None => write_each_in_savepoint(&mut conn, batch, known),
+    }
+}
+
+fn persist(
+    conn: &mut AnyConnection,
+    work: &WriteJob,
+    known: &mut KnownIds,
+) -> Result<ClaimOutcome, StoreError> {
+    match work {
+        WriteJob::Claim(record) => allocations::persist_claim(conn, record, known),
+        WriteJob::Reshape(record) => allocations::persist_reshape(conn, record, known),
+        WriteJob::DeleteConsumer(uuid) => allocations::delete_consumer(conn, uuid).map(|_| vec![]),
+    }
+}
+
+/// The common case: every write of the group in one transaction without
+/// savepoints (each costs two more statements and a copy of every page
+/// the claim touches). None when one write failed and others remain to be
+/// answered: nothing was kept, and the caller runs the group again with a
+/// savepoint per write.
+fn write_all_or_none(
+    conn: &mut AnyConnection,
+    batch: &[Job],
+    known: &mut KnownIds,
+) -> Option<Vec<Result<ClaimOutcome, StoreError>>> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut write_failed = false;
+    let committed = conn.transaction::<(), StoreError, _>(|conn| {
+        for job in batch {
+            let outcome = persist(conn, &job.work, known).inspect_err(|_| write_failed = true)?;
+            outcomes.push(outcome);
+        }
+        Ok(())
+    });
+    known.end_transaction(committed.is_ok());
+    match committed {
+        Ok(()) => Some(outcomes.into_iter().map(Ok).collect()),
+        // A lone write's own error is its answer.
+        Err(e) if write_failed && batch.len() == 1 => Some(vec![Err(e)]),
+        Err(_) if write_failed => None,
+        Err(e) => Some(group_failed(batch, &e)),
+    }
+}
+
+/// Each write in its own savepoint: one write's failure rolls back only
+/// that write.
+fn write_each_in_savepoint(
+    conn: &mut AnyConnection,
+    batch: &[Job],
+    known: &mut KnownIds,
+) -> Vec<Result<ClaimOutcome, StoreError>> {
     let mut results = Vec::with_capacity(batch.len());
     let committed = conn.transaction::<(), StoreError, _>(|conn| {
         for job in batch {
             known.begin_claim();
-            let one = conn.transaction::<ClaimOutcome, StoreError, _>(|conn| match &job.work {
-                WriteJob::Claim(record) => allocations::persist_claim(conn, record, known),
-                WriteJob::Reshape(record) => allocations::persist_reshape(conn, record, known),
-                WriteJob::DeleteConsumer(uuid) => {
-                    allocations::delete_consumer(conn, uuid).map(|_| vec![])
-                }
-            });
+            let one = conn.transaction(|conn| persist(conn, &job.work, known));
             if one.is_err() {
                 known.abort_claim();
             }
@@ -152,12 +201,83 @@ fn write_batch(
     known.end_transaction(committed.is_ok());
     match committed {
         Ok(()) => results,
-        Err(e) => {
-            let msg = e.to_string();
-            batch
-                .iter()
-                .map(|_| Err(StoreError::Failed(format!("group commit failed: {msg}"))))
-                .collect()
+        Err(e) => group_failed(batch, &e),
+    }
+}
+
+fn group_failed(batch: &[Job], e: &StoreError) -> Vec<Result<ClaimOutcome, StoreError>> {
+    let msg = e.to_string();
+    batch
+        .iter()
+        .map(|_| Err(StoreError::Failed(format!("group commit failed: {msg}"))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+
+    use super::*;
+    use crate::store::allocations::ConsumerRecord;
+    use crate::store::connection::{DatabaseUrl, build_pool};
+    use crate::store::migrate::run_migrations;
+    use crate::store::schema::{allocations, consumers};
+
+    fn job(uuid: &str, existing: Option<(i32, i64)>, rows: Vec<(i32, i32, i64)>) -> Job {
+        let (reply, _) = oneshot::channel();
+        Job {
+            work: WriteJob::Claim(ClaimRecord {
+                consumers: vec![ConsumerRecord {
+                    uuid: uuid.into(),
+                    existing,
+                    project: "p".into(),
+                    user: "u".into(),
+                    consumer_type: None,
+                    rows,
+                }],
+                bump_providers: vec![],
+                at: crate::store::now(),
+            }),
+            reply,
         }
+    }
+
+    fn stored(pool: &Pool) -> (Vec<String>, i64) {
+        let mut conn = pool.get().unwrap();
+        let uuids = consumers::table
+            .select(consumers::uuid)
+            .order(consumers::uuid)
+            .load::<String>(&mut conn)
+            .unwrap();
+        let n = allocations::table.count().get_result(&mut conn).unwrap();
+        (uuids, n)
+    }
+
+    /// A failing claim in a group costs only itself: the others of the
+    /// group are written, and a lone failing claim writes nothing.
+    #[test]
+    fn one_failing_claim_rolls_back_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        let pool = build_pool(&url, 2, true).unwrap();
+        run_migrations(&mut pool.get().unwrap()).unwrap();
+        let mut known = KnownIds::default();
+
+        // A consumer the store does not have, fenced on a generation: a conflict.
+        let gone = || job("gone", Some((999, 1)), vec![]);
+        let results = write_batch(&pool, &[gone()], &mut known);
+        assert!(matches!(results[..], [Err(StoreError::Conflict(_))]));
+        assert_eq!(stored(&pool), (vec![], 0));
+
+        let batch = [
+            job("a", None, vec![(1, 1, 5), (1, 2, 7)]),
+            gone(),
+            job("b", None, vec![(2, 1, 1)]),
+        ];
+        let results = write_batch(&pool, &batch, &mut known);
+        assert!(matches!(results[0], Ok(ref o) if o.len() == 1 && o[0].is_some()));
+        assert!(matches!(results[1], Err(StoreError::Conflict(_))));
+        assert!(matches!(results[2], Ok(ref o) if o.len() == 1 && o[0].is_some()));
+        assert_eq!(stored(&pool), (vec!["a".to_string(), "b".to_string()], 3));
     }
 }
