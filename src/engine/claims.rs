@@ -160,23 +160,11 @@ impl Engine {
         self.execute(plan).await
     }
 
-    /// Checks generations, resolves providers and classes, and computes
-    /// each provider's part, in upstream's order of errors.
     /// Consumer generations, then that every named provider exists, in
     /// upstream's order of errors.
     pub(super) fn check_claims(&self, claims: &[ConsumerClaim]) -> Result<(), EngineError> {
-        let consumers = self.consumers();
-        for c in claims {
-            if let GenerationCheck::Expect(got) = c.generation {
-                let stored = consumers.get(&c.consumer).map(|s| s.generation);
-                if stored != got {
-                    return Err(EngineError::ConsumerGenerationConflict {
-                        expected: stored.map_or("null".into(), |g| g.to_string()),
-                        got: got.map_or("None".into(), |g| g.to_string()),
-                    });
-                }
-            }
-        }
+        let stored = self.stored_consumers(claims);
+        check_generations(claims, &stored)?;
         let providers = self.providers();
         for c in claims {
             if let Some((rp, _)) = c
@@ -190,6 +178,16 @@ impl Engine {
         Ok(())
     }
 
+    /// What each claim's consumer holds now, copied: planning then holds
+    /// no read lock that the engine thread's publishing would wait on.
+    fn stored_consumers(&self, claims: &[ConsumerClaim]) -> Vec<Option<ConsumerState>> {
+        let consumers = self.consumers();
+        claims
+            .iter()
+            .map(|c| consumers.get(&c.consumer).cloned())
+            .collect()
+    }
+
     /// Checks generations, resolves providers and classes, and computes
     /// each provider's part. `check_inventory` is false for a reshape,
     /// whose inventories change in the same step.
@@ -198,18 +196,28 @@ impl Engine {
         claims: &[ConsumerClaim],
         check_inventory: bool,
     ) -> Result<Plan, EngineError> {
-        self.check_claims(claims)?;
-        let consumers = self.consumers();
+        let stored = self.stored_consumers(claims);
+        check_generations(claims, &stored)?;
         // (consumer index, provider id, class, used); used 0 marks a removal.
         let mut rows: Vec<(usize, i32, ClassName, i64)> = vec![];
+        // The inventory classes of each provider named, for the check below.
+        let mut inventory: HashMap<i32, BTreeSet<i32>> = HashMap::new();
         {
             let providers = self.providers();
+            // Every unknown provider is reported before anything else.
+            for c in claims {
+                if let Some((rp, _)) = c
+                    .allocations
+                    .iter()
+                    .find(|(rp, _)| providers.get(rp).is_none())
+                {
+                    return Err(EngineError::AllocationProviderNotFound(rp.clone()));
+                }
+            }
             for (i, c) in claims.iter().enumerate() {
                 if c.allocations.is_empty() {
-                    if let Some(old) = consumers.get(&c.consumer) {
-                        for a in &old.allocations {
-                            rows.push((i, a.provider, ClassName::Id(a.class), 0));
-                        }
+                    for a in stored[i].iter().flat_map(|s| &s.allocations) {
+                        rows.push((i, a.provider, ClassName::Id(a.class), 0));
                     }
                     continue;
                 }
@@ -219,6 +227,15 @@ impl Engine {
                         .ok_or_else(|| EngineError::AllocationProviderNotFound(rp.clone()))?;
                     for (class, used) in resources {
                         rows.push((i, p.id, ClassName::Name(class.clone()), *used));
+                    }
+                }
+            }
+            if check_inventory {
+                for (_, rp, _, _) in &rows {
+                    if let Some(p) = providers.by_id(*rp) {
+                        inventory
+                            .entry(*rp)
+                            .or_insert_with(|| p.inventories.keys().copied().collect());
                     }
                 }
             }
@@ -237,17 +254,17 @@ impl Engine {
                 .collect::<Result<_, _>>()?
         };
         if check_inventory {
-            self.check_providers_have_inventory(&rows)?;
+            // Upstream refuses a claim naming a provider with no inventory
+            // of any class the claim asks for, listing them all.
+            let rows: Vec<(i32, i32, i64)> = rows.iter().map(|r| (r.1, r.2, r.3)).collect();
+            self.missing_inventory_check(&rows, |rp, rc| {
+                inventory.get(&rp).is_some_and(|c| c.contains(&rc))
+            })?;
         }
 
         let mut old: BTreeMap<(i32, i32), i64> = BTreeMap::new();
-        for c in claims {
-            for a in consumers
-                .get(&c.consumer)
-                .map_or(&[][..], |s| &s.allocations)
-            {
-                *old.entry((a.provider, a.class)).or_default() += a.used;
-            }
+        for a in stored.iter().flatten().flat_map(|s| &s.allocations) {
+            *old.entry((a.provider, a.class)).or_default() += a.used;
         }
         let mut new: BTreeMap<(i32, i32), i64> = BTreeMap::new();
         let mut amounts: BTreeMap<(i32, i32), Vec<i64>> = BTreeMap::new();
@@ -257,7 +274,7 @@ impl Engine {
                 amounts.entry((*rp, *rc)).or_default().push(*used);
             }
         }
-        let mut deltas = old.clone();
+        let mut deltas = old;
         for d in deltas.values_mut() {
             *d = -*d;
         }
@@ -269,7 +286,7 @@ impl Engine {
         let mut records = vec![];
         let mut after = vec![];
         for (i, c) in claims.iter().enumerate() {
-            let stored = consumers.get(&c.consumer);
+            let stored = stored[i].as_ref();
             let mine: Vec<(i32, i32, i64)> = rows
                 .iter()
                 .filter(|(ci, _, _, used)| *ci == i && *used > 0)
@@ -310,45 +327,21 @@ impl Engine {
             });
             after.push((c.consumer.clone(), state));
         }
+        let bump: BTreeSet<i32> = rows.iter().map(|(_, rp, _, _)| *rp).collect();
         Ok(Plan {
             rows: rows
                 .iter()
                 .map(|(_, rp, rc, used)| (*rp, *rc, *used))
                 .collect(),
             requests: requests_from(&deltas, &amounts),
-            bump: rows.iter().map(|(_, rp, _, _)| *rp).collect(),
             job: WriteJob::Claim(ClaimRecord {
                 consumers: records,
-                bump_providers: rows
-                    .iter()
-                    .map(|(_, rp, _, _)| *rp)
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect(),
+                bump_providers: bump.iter().copied().collect(),
                 at,
             }),
+            bump,
             after,
             at,
-        })
-    }
-
-    /// Upstream refuses a claim naming a provider with no inventory of any
-    /// class the claim asks for, listing them all in one message.
-    fn check_providers_have_inventory(
-        &self,
-        rows: &[(usize, i32, i32, i64)],
-    ) -> Result<(), EngineError> {
-        let rows: Vec<(i32, i32, i64)> = rows.iter().map(|r| (r.1, r.2, r.3)).collect();
-        // A copy, so no read guard is held while the check reads again.
-        let classes: HashMap<i32, BTreeSet<i32>> = {
-            let providers = self.providers();
-            rows.iter()
-                .filter_map(|r| providers.by_id(r.0))
-                .map(|p| (p.id, p.inventories.keys().copied().collect()))
-                .collect()
-        };
-        self.missing_inventory_check(&rows, |rp, rc| {
-            classes.get(&rp).is_some_and(|c| c.contains(&rc))
         })
     }
 
@@ -557,6 +550,25 @@ impl Engine {
             }
         }
     }
+}
+
+/// Every claim's consumer generation against what is stored, in order.
+fn check_generations(
+    claims: &[ConsumerClaim],
+    stored: &[Option<ConsumerState>],
+) -> Result<(), EngineError> {
+    for (c, stored) in claims.iter().zip(stored) {
+        if let GenerationCheck::Expect(got) = c.generation {
+            let stored = stored.as_ref().map(|s| s.generation);
+            if stored != got {
+                return Err(EngineError::ConsumerGenerationConflict {
+                    expected: stored.map_or("null".into(), |g| g.to_string()),
+                    got: got.map_or("None".into(), |g| g.to_string()),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 enum ClassName {

@@ -205,48 +205,54 @@ fn run(db: TestDb) {
                 let api = Api::new(&base);
                 let mut rng = Rng(client as u64 + 1);
                 let pick = |rng: &mut Rng| providers[rng.next(PROVIDERS as u64) as usize].clone();
-                // Phase one: capacity always suffices (≤ 2 VCPU per client
-                // per provider), with creates, multi-provider replacements
-                // and deletes. Every write must succeed.
-                let mut c = Consumer::new();
-                for _ in 0..12 {
-                    let want: Held = match rng.next(4) {
-                        0 => Held::new(),
-                        1 => {
-                            let (a, b) = (pick(&mut rng), pick(&mut rng));
-                            if a == b {
-                                Held::from([(a, 2)])
-                            } else {
-                                Held::from([(a, 1), (b, 1)])
+                // A client that fails in phase one still reaches the
+                // barrier, so the test fails instead of hanging.
+                let phase_one = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    // Phase one: capacity always suffices (≤ 2 VCPU per client
+                    // per provider), with creates, multi-provider replacements
+                    // and deletes. Every write must succeed.
+                    let mut c = Consumer::new();
+                    for _ in 0..12 {
+                        let want: Held = match rng.next(4) {
+                            0 => Held::new(),
+                            1 => {
+                                let (a, b) = (pick(&mut rng), pick(&mut rng));
+                                if a == b {
+                                    Held::from([(a, 2)])
+                                } else {
+                                    Held::from([(a, 1), (b, 1)])
+                                }
                             }
+                            _ => Held::from([(pick(&mut rng), 1 + rng.next(2) as i64)]),
+                        };
+                        if want.is_empty() && c.held.is_empty() {
+                            continue;
                         }
-                        _ => Held::from([(pick(&mut rng), 1 + rng.next(2) as i64)]),
-                    };
-                    if want.is_empty() && c.held.is_empty() {
-                        continue;
+                        if want.is_empty() && rng.next(2) == 0 {
+                            // Upstream's unfenced DELETE.
+                            let (s, v) = api.send(
+                                reqwest::Method::DELETE,
+                                &format!("/allocations/{}", c.uuid),
+                                None,
+                            );
+                            assert_eq!(s, 204, "phase one delete: {v}");
+                            c = Consumer::new();
+                            continue;
+                        }
+                        let (s, v) = c.put(&api, want);
+                        assert_eq!(s, 204, "phase one claim while capacity sufficed: {v}");
                     }
-                    if want.is_empty() && rng.next(2) == 0 {
-                        // Upstream's unfenced DELETE.
-                        let (s, v) = api.send(
-                            reqwest::Method::DELETE,
-                            &format!("/allocations/{}", c.uuid),
-                            None,
-                        );
-                        assert_eq!(s, 204, "phase one delete: {v}");
-                        c = Consumer::new();
-                        continue;
+                    let mut mine = vec![];
+                    if !c.held.is_empty() {
+                        mine.push((c.uuid.clone(), c.held.clone()));
                     }
-                    let (s, v) = c.put(&api, want);
-                    assert_eq!(s, 204, "phase one claim while capacity sufficed: {v}");
-                }
-                let mut mine = vec![];
-                if !c.held.is_empty() {
-                    mine.push((c.uuid.clone(), c.held.clone()));
-                }
+                    mine
+                }));
+                phase_two.wait();
+                let mut mine = phase_one.unwrap_or_else(|p| std::panic::resume_unwind(p));
                 // Phase two, once every client is done with phase one:
                 // only new claims, so usage only grows; claim until
                 // refused three times.
-                phase_two.wait();
                 let mut refused = 0;
                 while refused < 3 {
                     let mut c = Consumer::new();
