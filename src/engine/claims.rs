@@ -12,6 +12,7 @@ use actix::Addr;
 use super::consumers::{Allocation, ConsumerState};
 use super::ledger::{ClassRequest, Refusal, Token};
 use super::provider_actor::{Abort, Commit, Prepare, ProviderActor};
+use super::providers::ProviderTable;
 use super::store_writer::WriteJob;
 use super::{Engine, EngineError};
 use crate::store::allocations::{ClaimRecord, ConsumerRecord};
@@ -165,17 +166,7 @@ impl Engine {
     pub(super) fn check_claims(&self, claims: &[ConsumerClaim]) -> Result<(), EngineError> {
         let stored = self.stored_consumers(claims);
         check_generations(claims, &stored)?;
-        let providers = self.providers();
-        for c in claims {
-            if let Some((rp, _)) = c
-                .allocations
-                .iter()
-                .find(|(rp, _)| providers.get(rp).is_none())
-            {
-                return Err(EngineError::AllocationProviderNotFound(rp.clone()));
-            }
-        }
-        Ok(())
+        check_providers_exist(claims, &self.providers())
     }
 
     /// What each claim's consumer holds now, copied: planning then holds
@@ -204,16 +195,7 @@ impl Engine {
         let mut inventory: HashMap<i32, BTreeSet<i32>> = HashMap::new();
         {
             let providers = self.providers();
-            // Every unknown provider is reported before anything else.
-            for c in claims {
-                if let Some((rp, _)) = c
-                    .allocations
-                    .iter()
-                    .find(|(rp, _)| providers.get(rp).is_none())
-                {
-                    return Err(EngineError::AllocationProviderNotFound(rp.clone()));
-                }
-            }
+            check_providers_exist(claims, &providers)?;
             for (i, c) in claims.iter().enumerate() {
                 if c.allocations.is_empty() {
                     for a in stored[i].iter().flat_map(|s| &s.allocations) {
@@ -566,6 +548,24 @@ fn check_generations(
                     got: got.map_or("None".into(), |g| g.to_string()),
                 });
             }
+        }
+    }
+    Ok(())
+}
+
+/// The first provider named that does not exist, before any other check
+/// of the providers.
+fn check_providers_exist(
+    claims: &[ConsumerClaim],
+    providers: &ProviderTable,
+) -> Result<(), EngineError> {
+    for c in claims {
+        if let Some((rp, _)) = c
+            .allocations
+            .iter()
+            .find(|(rp, _)| providers.get(rp).is_none())
+        {
+            return Err(EngineError::AllocationProviderNotFound(rp.clone()));
         }
     }
     Ok(())
