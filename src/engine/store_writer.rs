@@ -6,6 +6,8 @@
 //! rolls back only that claim. Every waiter is answered after the commit is
 //! durable (SQLite `synchronous=FULL`, PostgreSQL's default).
 
+use std::collections::BTreeMap;
+
 use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -163,9 +165,28 @@ fn write_all_or_none(
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut write_failed = false;
     let committed = conn.transaction::<(), StoreError, _>(|conn| {
+        // The claims' generation moves first and once per provider (a
+        // group of fifty claims on five providers: five updates, not fifty).
+        // Per provider: how many claims moved it, and the latest of them.
+        let mut bumps: BTreeMap<i32, (i32, chrono::NaiveDateTime)> = BTreeMap::new();
         for job in batch {
-            let outcome = persist(conn, &job.work, known).inspect_err(|_| write_failed = true)?;
-            outcomes.push(outcome);
+            if let WriteJob::Claim(record) = &job.work {
+                for rp in &record.bump_providers {
+                    let e = bumps.entry(*rp).or_insert((0, record.at));
+                    *e = (e.0 + 1, e.1.max(record.at));
+                }
+            }
+        }
+        for (rp, (by, at)) in bumps {
+            allocations::bump_providers(conn, &[(rp, by)], at)
+                .inspect_err(|_| write_failed = true)?;
+        }
+        for job in batch {
+            let outcome = match &job.work {
+                WriteJob::Claim(record) => allocations::persist_consumers(conn, record, known),
+                other => persist(conn, other, known),
+            };
+            outcomes.push(outcome.inspect_err(|_| write_failed = true)?);
         }
         Ok(())
     });
@@ -221,9 +242,19 @@ mod tests {
     use crate::store::allocations::ConsumerRecord;
     use crate::store::connection::{DatabaseUrl, build_pool};
     use crate::store::migrate::run_migrations;
-    use crate::store::schema::{allocations, consumers};
+    use crate::store::schema::{allocations, consumers, resource_providers};
+    use std::collections::BTreeSet;
+
+    fn generation(pool: &Pool, id: i32) -> Option<i32> {
+        resource_providers::table
+            .find(id)
+            .select(resource_providers::generation)
+            .first(&mut pool.get().unwrap())
+            .unwrap()
+    }
 
     fn job(uuid: &str, existing: Option<(i32, i64)>, rows: Vec<(i32, i32, i64)>) -> Job {
+        let bump_providers = rows.iter().map(|r| r.0).collect::<BTreeSet<_>>();
         let (reply, _) = oneshot::channel();
         Job {
             work: WriteJob::Claim(ClaimRecord {
@@ -235,7 +266,7 @@ mod tests {
                     consumer_type: None,
                     rows,
                 }],
-                bump_providers: vec![],
+                bump_providers: bump_providers.into_iter().collect(),
                 at: crate::store::now(),
             }),
             reply,
@@ -262,6 +293,16 @@ mod tests {
         let pool = build_pool(&url, 2, true).unwrap();
         run_migrations(&mut pool.get().unwrap()).unwrap();
         let mut known = KnownIds::default();
+        for (id, uuid) in [(1, "rp-1"), (2, "rp-2")] {
+            diesel::insert_into(resource_providers::table)
+                .values((
+                    resource_providers::id.eq(id),
+                    resource_providers::uuid.eq(uuid),
+                    resource_providers::generation.eq(0),
+                ))
+                .execute(&mut pool.get().unwrap())
+                .unwrap();
+        }
 
         // A consumer the store does not have, fenced on a generation: a conflict.
         let gone = || job("gone", Some((999, 1)), vec![]);
@@ -279,5 +320,23 @@ mod tests {
         assert!(matches!(results[1], Err(StoreError::Conflict(_))));
         assert!(matches!(results[2], Ok(ref o) if o.len() == 1 && o[0].is_some()));
         assert_eq!(stored(&pool), (vec!["a".to_string(), "b".to_string()], 3));
+        // Each written claim moved its providers once.
+        assert_eq!(
+            (generation(&pool, 1), generation(&pool, 2)),
+            (Some(1), Some(1))
+        );
+
+        // A group that succeeds whole moves a provider once per claim.
+        let batch = [
+            job("c", None, vec![(1, 1, 1)]),
+            job("d", None, vec![(1, 1, 1), (2, 1, 1)]),
+            job("e", None, vec![(1, 2, 1)]),
+        ];
+        let results = write_batch(&pool, &batch, &mut known);
+        assert!(results.iter().all(|r| r.is_ok()));
+        assert_eq!(
+            (generation(&pool, 1), generation(&pool, 2)),
+            (Some(4), Some(2))
+        );
     }
 }

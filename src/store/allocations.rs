@@ -107,13 +107,35 @@ pub fn persist_claim(
 ) -> Result<ClaimOutcome, StoreError> {
     // Writes first: on SQLite the first write takes the database lock, so
     // a read-then-write upgrade can never fail with a stale snapshot.
-    for rp in &claim.bump_providers {
+    let bumps: Vec<(i32, i32)> = claim.bump_providers.iter().map(|rp| (*rp, 1)).collect();
+    bump_providers(conn, &bumps, claim.at)?;
+    persist_consumers(conn, claim, known)
+}
+
+/// Moves each provider's generation by `n` (one per claim that touched it).
+pub fn bump_providers(
+    conn: &mut AnyConnection,
+    bumps: &[(i32, i32)],
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    for (id, by) in bumps {
         super::kept_prepared::Bump {
-            id: *rp,
-            at: Some(claim.at),
+            id: *id,
+            by: *by,
+            at: Some(at),
         }
         .execute(conn)?;
     }
+    Ok(())
+}
+
+/// A claim's consumers and allocations, its providers' generations aside
+/// (the caller moves them, before any read: see `persist_claim`).
+pub fn persist_consumers(
+    conn: &mut AnyConnection,
+    claim: &ClaimRecord,
+    known: &mut KnownIds,
+) -> Result<ClaimOutcome, StoreError> {
     let mut outcome = Vec::with_capacity(claim.consumers.len());
     for c in &claim.consumers {
         // A consumer the engine does not know has no rows: at start the

@@ -19,10 +19,12 @@ pub struct FencedBump {
     pub at: Option<NaiveDateTime>,
 }
 
-/// Every allocation change moves the generation of its providers.
+/// Every allocation change moves the generation of its providers, by one
+/// per claim (`by`: the claims of a group that touch the provider).
 #[derive(QueryId)]
 pub struct Bump {
     pub id: i32,
+    pub by: i32,
     pub at: Option<NaiveDateTime>,
 }
 
@@ -56,7 +58,9 @@ where
     Option<NaiveDateTime>: ToSql<Nullable<Timestamp>, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("UPDATE resource_providers SET generation = generation + 1, updated_at = ");
+        out.push_sql("UPDATE resource_providers SET generation = generation + ");
+        out.push_bind_param::<Integer, _>(&self.by)?;
+        out.push_sql(", updated_at = ");
         out.push_bind_param::<Nullable<Timestamp>, _>(&self.at)?;
         out.push_sql(" WHERE id = ");
         out.push_bind_param::<Integer, _>(&self.id)
