@@ -10,7 +10,7 @@ use serde_json::{Number, Value as V};
 use std::cmp::Ordering::{self, Equal, Greater, Less};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Which checker `format: "uuid"` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -439,12 +439,20 @@ fn cmp_num(a: &Num, b: &Num) -> Option<Ordering> {
 /// `re.search` (patterns compiled once and cached). Python's `$` also matches
 /// before a final "\n", so a failed search is retried without one.
 fn search(pattern: &str, text: &str) -> bool {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
-    let re = cache
-        .entry(pattern.to_string())
-        .or_insert_with(|| Regex::new(pattern).ok());
+    type Compiled = Option<Arc<Regex>>;
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
+    let re = {
+        let cache = CACHE.get_or_init(Default::default);
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        match cache.get(pattern) {
+            Some(re) => re.clone(),
+            None => cache
+                .entry(pattern.to_string())
+                .or_insert_with(|| Regex::new(pattern).ok().map(Arc::new))
+                .clone(),
+        }
+    };
+    // Matched outside the lock: the request workers share the cache.
     // A pattern the regex crate cannot compile matches nothing (fail closed).
     let found = |t: &str| re.as_ref().is_some_and(|re| re.is_match(t));
     found(text) || text.strip_suffix('\n').is_some_and(found)
