@@ -194,8 +194,9 @@ impl Engine {
         // The inventory classes of each provider named, for the check below.
         let mut inventory: HashMap<i32, BTreeSet<i32>> = HashMap::new();
         {
+            // The first unknown provider, in request order, is the error
+            // (removals name none), as in `check_providers_exist`.
             let providers = self.providers();
-            check_providers_exist(claims, &providers)?;
             for (i, c) in claims.iter().enumerate() {
                 if c.allocations.is_empty() {
                     for a in stored[i].iter().flat_map(|s| &s.allocations) {

@@ -165,21 +165,10 @@ fn write_all_or_none(
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut write_failed = false;
     let committed = conn.transaction::<(), StoreError, _>(|conn| {
-        // The claims' generation moves first and once per provider (a
-        // group of fifty claims on five providers: five updates, not fifty).
-        // Per provider: how many claims moved it, and the latest of them.
-        let mut bumps: BTreeMap<i32, (i32, chrono::NaiveDateTime)> = BTreeMap::new();
-        for job in batch {
-            if let WriteJob::Claim(record) = &job.work {
-                for rp in &record.bump_providers {
-                    let e = bumps.entry(*rp).or_insert((0, record.at));
-                    *e = (e.0 + 1, e.1.max(record.at));
-                }
-            }
-        }
-        for (rp, (by, at)) in bumps {
-            allocations::bump_providers(conn, &[(rp, by)], at)
-                .inspect_err(|_| write_failed = true)?;
+        // Generations move first (see `persist_claim`), once per provider:
+        // fifty claims on five providers are five updates, not fifty.
+        for (rp, (by, at)) in generation_moves(batch) {
+            allocations::bump_provider(conn, rp, by, at).inspect_err(|_| write_failed = true)?;
         }
         for job in batch {
             let outcome = match &job.work {
@@ -198,6 +187,21 @@ fn write_all_or_none(
         Err(_) if write_failed => None,
         Err(e) => Some(group_failed(batch, &e)),
     }
+}
+
+/// Per provider the group's claims touch: how many claims, and the latest.
+fn generation_moves(batch: &[Job]) -> BTreeMap<i32, (i32, chrono::NaiveDateTime)> {
+    let mut moves: BTreeMap<i32, (i32, chrono::NaiveDateTime)> = BTreeMap::new();
+    for job in batch {
+        if let WriteJob::Claim(record) = &job.work {
+            for rp in &record.bump_providers {
+                let (n, at) = moves.entry(*rp).or_insert((0, record.at));
+                *n += 1;
+                *at = (*at).max(record.at);
+            }
+        }
+    }
+    moves
 }
 
 /// Each write in its own savepoint: one write's failure rolls back only

@@ -107,25 +107,25 @@ pub fn persist_claim(
 ) -> Result<ClaimOutcome, StoreError> {
     // Writes first: on SQLite the first write takes the database lock, so
     // a read-then-write upgrade can never fail with a stale snapshot.
-    let bumps: Vec<(i32, i32)> = claim.bump_providers.iter().map(|rp| (*rp, 1)).collect();
-    bump_providers(conn, &bumps, claim.at)?;
+    for rp in &claim.bump_providers {
+        bump_provider(conn, *rp, 1, claim.at)?;
+    }
     persist_consumers(conn, claim, known)
 }
 
-/// Moves each provider's generation by `n` (one per claim that touched it).
-pub fn bump_providers(
+/// Moves a provider's generation by `by` (one per claim that touched it).
+pub fn bump_provider(
     conn: &mut AnyConnection,
-    bumps: &[(i32, i32)],
+    id: i32,
+    by: i32,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    for (id, by) in bumps {
-        super::kept_prepared::Bump {
-            id: *id,
-            by: *by,
-            at: Some(at),
-        }
-        .execute(conn)?;
+    super::kept_prepared::Bump {
+        id,
+        by,
+        at: Some(at),
     }
+    .execute(conn)?;
     Ok(())
 }
 
